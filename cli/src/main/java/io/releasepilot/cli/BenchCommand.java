@@ -1,0 +1,108 @@
+package io.releasepilot.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.releasepilot.engine.audit.AuditBenchmark;
+import io.releasepilot.engine.bench.BenchReport;
+import io.releasepilot.engine.bench.Figure;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure Release Pilot against a baseline in the same run and print the ratios.")
+final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "audit", description = "Which benchmark: ${COMPLETION-CANDIDATES}.")
+    Bench bench;
+
+    @Option(names = "--records", defaultValue = "1000000",
+            description = "audit: how many records the large store holds. Default: ${DEFAULT-VALUE}.")
+    int records;
+
+    @Option(names = "--work-dir", paramLabel = "DIR", description = "Where scratch stores go. Default: a temporary directory, removed afterwards.")
+    Path workDir;
+
+    enum Bench { audit }
+
+    @Override
+    public Integer call() throws Exception {
+        CliContext ctx = new CliContext(spec);
+        Path dir = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("release-pilot-bench");
+        BenchReport report;
+        try {
+            report = switch (bench) {
+                case audit -> new AuditBenchmark(dir, records, line -> ctx.err().println(line)).run();
+            };
+        } finally {
+            if (workDir == null) {
+                deleteTree(dir);
+            }
+        }
+        print(ctx, report);
+        return 0;
+    }
+
+    private static void print(CliContext ctx, BenchReport report) {
+        if (ctx.json()) {
+            ObjectMapper json = new ObjectMapper();
+            ObjectNode root = json.createObjectNode();
+            root.put("bench", report.bench());
+            ArrayNode figures = root.putArray("figures");
+            for (Figure f : report.figures()) {
+                ObjectNode o = figures.addObject();
+                o.put("name", f.name());
+                o.put("value", f.value());
+                o.put("unit", f.unit());
+                putNullable(o, "baseline", f.baseline());
+                putNullable(o, "ratio", f.ratio());
+                putNullable(o, "target", f.target());
+                if (f.met() == null) {
+                    o.putNull("met");
+                } else {
+                    o.put("met", f.met());
+                }
+            }
+            ctx.out().println(root);
+            return;
+        }
+        ctx.out().printf("bench %s%n", report.bench());
+        for (Figure f : report.figures()) {
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-58s %12.3f %-8s", f.name(), f.value(), f.unit()));
+            if (f.baseline() != null) {
+                line.append(String.format(Locale.ROOT, " baseline %12.3f  ratio %6.2f×", f.baseline(), f.ratio()));
+            }
+            if (f.target() != null) {
+                line.append(String.format(Locale.ROOT, "  target ≤ %.2f%s  %s", f.target(), f.baseline() != null ? "×" : "",
+                        f.met() ? "met" : "NOT MET"));
+            }
+            ctx.out().println(line);
+        }
+    }
+
+    private static void putNullable(ObjectNode o, String name, Double value) {
+        if (value == null) {
+            o.putNull(name);
+        } else {
+            o.put(name, value);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package io.releasepilot.cli;
+
+import io.releasepilot.engine.audit.AuditStore;
+import io.releasepilot.engine.audit.AuditStores;
+import io.releasepilot.engine.audit.CheckpointKeys;
+import io.releasepilot.engine.audit.CheckpointSigner;
+import io.releasepilot.engine.host.Origin;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** What every command shares: the global options, resolved with their defaults and environment variables. */
+final class CliContext {
+
+    static final String ENV_STORE = "RELEASE_PILOT_AUDIT_STORE";
+    static final String ENV_STORE_USER = "RELEASE_PILOT_AUDIT_STORE_USER";
+    static final String ENV_STORE_PASSWORD = "RELEASE_PILOT_AUDIT_STORE_PASSWORD";
+    static final String ENV_SIGNING_KEY = "RELEASE_PILOT_SIGNING_KEY";
+
+    private final ReleasePilotCommand root;
+    private final CommandSpec spec;
+
+    CliContext(CommandSpec spec) {
+        this.spec = spec;
+        this.root = (ReleasePilotCommand) spec.root().userObject();
+    }
+
+    PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
+    boolean json() {
+        return root.output == ReleasePilotCommand.OutputFormat.json;
+    }
+
+    static Path home() {
+        return Path.of(System.getProperty("user.home"), ".release-pilot");
+    }
+
+    String storeLocation() {
+        if (root.auditStore != null) {
+            return root.auditStore;
+        }
+        String env = System.getenv(ENV_STORE);
+        return env != null && !env.isBlank() ? env : home().toString();
+    }
+
+    Origin origin() {
+        String actor = root.actor != null && !root.actor.isBlank() ? root.actor : System.getProperty("user.name", "unknown");
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "localhost";
+        }
+        return new Origin(actor, "cli://" + host);
+    }
+
+    /** The key that signs checkpoints: the one given, or the default one, made on first use. */
+    CheckpointSigner signer() {
+        Path given = root.signingKey;
+        if (given == null && System.getenv(ENV_SIGNING_KEY) != null) {
+            given = Path.of(System.getenv(ENV_SIGNING_KEY));
+        }
+        if (given != null) {
+            return new CheckpointSigner(CheckpointKeys.readPrivate("signing-key", given), CheckpointSigner.DEFAULT_INTERVAL);
+        }
+        Path key = defaultPrivateKey();
+        if (!Files.exists(key)) {
+            try {
+                CheckpointKeys.write(CheckpointKeys.generate(), key, defaultPublicKey());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create the checkpoint key " + key, e);
+            }
+        }
+        PrivateKey privateKey = CheckpointKeys.readPrivate("signing-key", key);
+        return new CheckpointSigner(privateKey, CheckpointSigner.DEFAULT_INTERVAL);
+    }
+
+    static Path defaultPrivateKey() {
+        return home().resolve("checkpoint-key.pem");
+    }
+
+    static Path defaultPublicKey() {
+        return home().resolve("checkpoint-key.pub.pem");
+    }
+
+    AuditStores.Config storeConfig(CheckpointSigner signer) {
+        AuditStores.Config config = new AuditStores.Config(storeLocation()).withSigner(signer);
+        String user = System.getenv(ENV_STORE_USER);
+        String password = System.getenv(ENV_STORE_PASSWORD);
+        if (user != null || password != null) {
+            config = config.withCredentials(user, password == null ? null : password.toCharArray());
+        }
+        return config;
+    }
+
+    /** Opens the store with the signing key; every input must be validated before this. */
+    AuditStore openStore() {
+        return AuditStores.open(storeConfig(signer()));
+    }
+}

@@ -1,0 +1,63 @@
+package io.releasepilot.engine.audit;
+
+import io.releasepilot.engine.host.Origin;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where the trail lives. Appends are chained and durable: when {@link #append} returns, the record
+ * is committed. Writers in any number of threads and processes queue on the chain head, so the
+ * chain never forks and no record is lost.
+ */
+public interface AuditStore extends AutoCloseable {
+
+    /** Appends one record and returns it as stored. */
+    AuditRecord append(AuditEvent event, Origin origin);
+
+    /** Appends several records in one transaction (all or none), e.g. an import. */
+    List<AuditRecord> appendAll(List<AuditEvent> events, Origin origin);
+
+    /** Signs a checkpoint over the current head now; needs a signing key. */
+    Checkpoint checkpoint();
+
+    /** The sequence number and hash of the newest record, as the head row says. */
+    ChainHead head();
+
+    /** Records with {@code seq > afterSeq}, oldest first: the feed, verification and export. */
+    List<AuditRecord> after(long afterSeq, int limit);
+
+    /** Records matching a filter, newest first. */
+    List<AuditRecord> list(AuditFilter filter);
+
+    /** One service's records with {@code seq < beforeSeq} (or the newest, if null), newest first. */
+    List<AuditRecord> history(String service, Long beforeSeq, int limit);
+
+    /** Every service × environment cell with its latest, stable and canary records. */
+    List<Cell> cells();
+
+    /** The most recent successful record of {@code action} for this image in that environment. */
+    Optional<AuditRecord> latest(AuditAction action, String image, String environment);
+
+    /** All checkpoints, oldest first. */
+    List<Checkpoint> checkpoints();
+
+    /** Where the store is, for messages: never with a password. */
+    String location();
+
+    @Override
+    void close();
+
+    /** The head of the chain. */
+    record ChainHead(long seq, String hash) {
+    }
+
+    /**
+     * What a service × environment cell holds.
+     *
+     * @param last   the newest record of any action in the cell
+     * @param stable the newest successful record that set the stable release (may be null)
+     * @param canary the canary running beside it now, or null when none
+     */
+    record Cell(String service, String environment, AuditRecord last, AuditRecord stable, AuditRecord canary) {
+    }
+}

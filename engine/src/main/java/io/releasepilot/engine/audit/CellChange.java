@@ -1,0 +1,100 @@
+package io.releasepilot.engine.audit;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How a run of appended records changes the {@code audit_cell} rows: one write per cell, however
+ * many of the run's records fall in it.
+ */
+final class CellChange {
+
+    private final String service;
+    private final String environment;
+    private long lastSeq;
+    /** The new stable record, or null when the run did not change it. */
+    private Long stableSeq;
+    /** The canary after the run: unchanged, cleared or a new record. */
+    private boolean canaryChanged;
+    private Long canarySeq;
+
+    private CellChange(String service, String environment) {
+        this.service = service;
+        this.environment = environment;
+    }
+
+    static List<CellChange> of(List<AuditRecord> records) {
+        Map<String, CellChange> byCell = new LinkedHashMap<>();
+        for (AuditRecord r : records) {
+            AuditEvent e = r.event();
+            if (e.environment() == null) {
+                continue;
+            }
+            CellChange change = byCell.computeIfAbsent(e.service() + '\u0000' + e.environment(),
+                    k -> new CellChange(e.service(), e.environment()));
+            change.lastSeq = r.seq();
+            AuditAction.Effect effect = e.outcome() == Outcome.SUCCEEDED ? e.action().effect() : AuditAction.Effect.NONE;
+            switch (effect) {
+                case STABLE -> {
+                    change.stableSeq = r.seq();
+                    change.canaryChanged = true;
+                    change.canarySeq = null;
+                }
+                case CANARY -> {
+                    change.canaryChanged = true;
+                    change.canarySeq = r.seq();
+                }
+                case NONE -> { }
+            }
+        }
+        return new ArrayList<>(byCell.values());
+    }
+
+    void write(Connection c) throws SQLException {
+        StringBuilder set = new StringBuilder("last_seq = ?");
+        if (stableSeq != null) {
+            set.append(", stable_seq = ?");
+        }
+        if (canaryChanged) {
+            set.append(", canary_seq = ?");
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE audit_cell SET " + set + " WHERE service = ? AND environment = ?")) {
+            int i = 1;
+            ps.setLong(i++, lastSeq);
+            if (stableSeq != null) {
+                ps.setLong(i++, stableSeq);
+            }
+            if (canaryChanged) {
+                setNullable(ps, i++, canarySeq);
+            }
+            ps.setString(i++, service);
+            ps.setString(i, environment);
+            if (ps.executeUpdate() == 1) {
+                return;
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO audit_cell (service, environment, last_seq, stable_seq, canary_seq) VALUES (?, ?, ?, ?, ?)")) {
+            ps.setString(1, service);
+            ps.setString(2, environment);
+            ps.setLong(3, lastSeq);
+            setNullable(ps, 4, stableSeq);
+            setNullable(ps, 5, canarySeq);
+            ps.executeUpdate();
+        }
+    }
+
+    private static void setNullable(PreparedStatement ps, int index, Long value) throws SQLException {
+        if (value == null) {
+            ps.setNull(index, Types.BIGINT);
+        } else {
+            ps.setLong(index, value);
+        }
+    }
+}

@@ -1,0 +1,447 @@
+package io.releasepilot.engine.audit;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.zaxxer.hikari.HikariDataSource;
+import io.releasepilot.engine.EnvironmentException;
+import io.releasepilot.engine.host.Origin;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.logging.Logger;
+
+/**
+ * The audit trail in a SQL database (embedded H2 or PostgreSQL). Each append is one transaction
+ * that locks the single {@code audit_head} row, so writers in every thread and process take turns
+ * and the chain cannot fork; the record, the new head, the cell it changes and any checkpoint
+ * commit together or not at all.
+ */
+final class JdbcAuditStore implements AuditStore {
+
+    private static final Logger LOG = Logger.getLogger(JdbcAuditStore.class.getName());
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final int MAX_ATTEMPTS = 20;
+
+    private static final String COLUMNS = "seq, time_ms, actor, origin, action, service, environment, namespace, target, "
+            + "release_name, image, previous_image, outcome, reason, details, prev_hash, hash";
+    private static final String INSERT = "INSERT INTO audit_record (" + COLUMNS
+            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+    private final HikariDataSource dataSource;
+    private final String location;
+    private final CheckpointSigner signer;
+    private final Clock clock;
+
+    JdbcAuditStore(HikariDataSource dataSource, String location, CheckpointSigner signer, Clock clock) {
+        this.dataSource = dataSource;
+        this.location = location;
+        this.signer = signer;
+        this.clock = clock;
+    }
+
+    @Override
+    public AuditRecord append(AuditEvent event, Origin origin) {
+        return appendAll(List.of(event), origin).get(0);
+    }
+
+    @Override
+    public List<AuditRecord> appendAll(List<AuditEvent> events, Origin origin) {
+        if (events.isEmpty()) {
+            return List.of();
+        }
+        SQLException last = null;
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+            try (Connection c = dataSource.getConnection()) {
+                return appendInTransaction(c, events, origin);
+            } catch (SQLException e) {
+                if (!isContention(e)) {
+                    throw new EnvironmentException("cannot append to the audit store " + location + ": " + e.getMessage(), e);
+                }
+                last = e;
+                int tried = attempt;
+                LOG.fine(() -> "audit append contended on attempt " + tried + ": " + e.getMessage());
+            }
+        }
+        throw new EnvironmentException("cannot append to the audit store " + location + " after " + MAX_ATTEMPTS
+                + " attempts: the chain head stayed locked by other writers (" + last.getMessage() + ")", last);
+    }
+
+    private List<AuditRecord> appendInTransaction(Connection c, List<AuditEvent> events, Origin origin) throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            ChainHead head = lockHead(c);
+            List<AuditRecord> sealed = new ArrayList<>(events.size());
+            long seq = head.seq();
+            String prev = head.hash();
+            Instant now = clock.instant();
+            for (AuditEvent event : events) {
+                AuditRecord r = AuditChain.seal(++seq, now, origin.actor(), origin.origin(), event, prev);
+                sealed.add(r);
+                prev = r.hash();
+            }
+            insertRecords(c, sealed);
+            for (CellChange change : CellChange.of(sealed)) {
+                change.write(c);
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")) {
+                ps.setLong(1, seq);
+                ps.setString(2, prev);
+                ps.executeUpdate();
+            }
+            if (signer != null) {
+                for (AuditRecord r : sealed) {
+                    if (r.seq() % signer.interval() == 0) {
+                        insertCheckpoint(c, signer.sign(r.seq(), r.hash(), now));
+                    }
+                }
+            }
+            c.commit();
+            return sealed;
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(c);
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
+    private static ChainHead lockHead(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE");
+             ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                throw new SQLException("the audit_head row is missing: the store was not initialised by Release Pilot");
+            }
+            return new ChainHead(rs.getLong(1), rs.getString(2));
+        }
+    }
+
+    private static void insertRecords(Connection c, List<AuditRecord> records) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(INSERT)) {
+            for (AuditRecord r : records) {
+                bind(ps, r);
+                if (records.size() == 1) {
+                    ps.executeUpdate();
+                } else {
+                    ps.addBatch();
+                }
+            }
+            if (records.size() > 1) {
+                ps.executeBatch();
+            }
+        }
+    }
+
+    /** Binds a record to {@link #INSERT}; also used by the benchmark's chain-less baseline. */
+    static void bind(PreparedStatement ps, AuditRecord r) throws SQLException {
+        AuditEvent e = r.event();
+        ps.setLong(1, r.seq());
+        ps.setLong(2, r.time().toEpochMilli());
+        ps.setString(3, r.actor());
+        ps.setString(4, r.origin());
+        ps.setString(5, e.action().name());
+        ps.setString(6, e.service());
+        ps.setString(7, e.environment());
+        ps.setString(8, e.namespace());
+        ps.setString(9, e.target());
+        ps.setString(10, e.release());
+        ps.setString(11, e.image());
+        ps.setString(12, e.previousImage());
+        ps.setString(13, e.outcome().name());
+        ps.setString(14, e.reason());
+        ps.setString(15, CanonicalJson.object(e.details()));
+        ps.setString(16, r.prevHash());
+        ps.setString(17, r.hash());
+    }
+
+    @Override
+    public Checkpoint checkpoint() {
+        if (signer == null) {
+            throw new IllegalStateException("no checkpoint signing key was given for the audit store " + location);
+        }
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                ChainHead head = lockHead(c);
+                Optional<Checkpoint> existing = checkpointAt(c, head.seq());
+                if (existing.isPresent()) {
+                    c.commit();
+                    return existing.get();
+                }
+                Checkpoint cp = signer.sign(head.seq(), head.hash(), clock.instant());
+                insertCheckpoint(c, cp);
+                c.commit();
+                return cp;
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(c);
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw storeError("sign a checkpoint in", e);
+        }
+    }
+
+    private static Optional<Checkpoint> checkpointAt(Connection c, long seq) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT seq, hash, time_ms, key_id, signature FROM audit_checkpoint WHERE seq = ?")) {
+            ps.setLong(1, seq);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(checkpointOf(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    private static void insertCheckpoint(Connection c, Checkpoint cp) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO audit_checkpoint (seq, hash, time_ms, key_id, signature) VALUES (?, ?, ?, ?, ?)")) {
+            ps.setLong(1, cp.seq());
+            ps.setString(2, cp.hash());
+            ps.setLong(3, cp.time().toEpochMilli());
+            ps.setString(4, cp.keyId());
+            ps.setString(5, cp.signature());
+            ps.executeUpdate();
+        }
+    }
+
+    @Override
+    public ChainHead head() {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT seq, hash FROM audit_head WHERE id = 1");
+             ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                throw new AuditIntegrityException("the audit store " + location + " has no chain head row: it was damaged or not made by Release Pilot");
+            }
+            return new ChainHead(rs.getLong(1), rs.getString(2));
+        } catch (SQLException e) {
+            throw storeError("read the chain head of", e);
+        }
+    }
+
+    @Override
+    public List<AuditRecord> after(long afterSeq, int limit) {
+        return query("SELECT " + COLUMNS + " FROM audit_record WHERE seq > ? ORDER BY seq LIMIT ?",
+                ps -> {
+                    ps.setLong(1, afterSeq);
+                    ps.setInt(2, limit);
+                });
+    }
+
+    @Override
+    public List<AuditRecord> list(AuditFilter f) {
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM audit_record WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        if (f.service() != null) {
+            sql.append(" AND service = ?");
+            args.add(f.service());
+        }
+        if (f.environment() != null) {
+            sql.append(" AND environment = ?");
+            args.add(f.environment());
+        }
+        if (f.action() != null) {
+            sql.append(" AND action = ?");
+            args.add(f.action().name());
+        }
+        if (f.since() != null) {
+            sql.append(" AND time_ms >= ?");
+            args.add(f.since().toEpochMilli());
+        }
+        sql.append(" ORDER BY seq DESC LIMIT ?");
+        args.add(f.limit());
+        return query(sql.toString(), ps -> {
+            for (int i = 0; i < args.size(); i++) {
+                ps.setObject(i + 1, args.get(i));
+            }
+        });
+    }
+
+    @Override
+    public List<AuditRecord> history(String service, Long beforeSeq, int limit) {
+        return query("SELECT " + COLUMNS + " FROM audit_record WHERE service = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+                ps -> {
+                    ps.setString(1, service);
+                    ps.setLong(2, beforeSeq == null ? Long.MAX_VALUE : beforeSeq);
+                    ps.setInt(3, limit);
+                });
+    }
+
+    @Override
+    public Optional<AuditRecord> latest(AuditAction action, String image, String environment) {
+        List<AuditRecord> found = query("SELECT " + COLUMNS + " FROM audit_record WHERE image = ? AND environment = ? "
+                        + "AND action = ? AND outcome = ? ORDER BY seq DESC LIMIT 1",
+                ps -> {
+                    ps.setString(1, image);
+                    ps.setString(2, environment);
+                    ps.setString(3, action.name());
+                    ps.setString(4, Outcome.SUCCEEDED.name());
+                });
+        return found.stream().findFirst();
+    }
+
+    @Override
+    public List<Cell> cells() {
+        String sql = "SELECT c.service, c.environment, c.last_seq, c.stable_seq, c.canary_seq FROM audit_cell c "
+                + "ORDER BY c.service, c.environment";
+        List<long[]> pointers = new ArrayList<>();
+        List<String[]> keys = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(sql);
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                keys.add(new String[] {rs.getString(1), rs.getString(2)});
+                pointers.add(new long[] {rs.getLong(3), nullableLong(rs, 4), nullableLong(rs, 5)});
+            }
+            List<Cell> cells = new ArrayList<>(keys.size());
+            try (PreparedStatement one = c.prepareStatement("SELECT " + COLUMNS + " FROM audit_record WHERE seq = ?")) {
+                for (int i = 0; i < keys.size(); i++) {
+                    long[] p = pointers.get(i);
+                    cells.add(new Cell(keys.get(i)[0], keys.get(i)[1], bySeq(one, p[0]), bySeq(one, p[1]), bySeq(one, p[2])));
+                }
+            }
+            return cells;
+        } catch (SQLException e) {
+            throw storeError("read the cells of", e);
+        }
+    }
+
+    private static long nullableLong(ResultSet rs, int column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? -1 : v;
+    }
+
+    private static AuditRecord bySeq(PreparedStatement one, long seq) throws SQLException {
+        if (seq < 0) {
+            return null;
+        }
+        one.setLong(1, seq);
+        try (ResultSet rs = one.executeQuery()) {
+            return rs.next() ? recordOf(rs) : null;
+        }
+    }
+
+    @Override
+    public List<Checkpoint> checkpoints() {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(
+                     "SELECT seq, hash, time_ms, key_id, signature FROM audit_checkpoint ORDER BY seq");
+             ResultSet rs = ps.executeQuery()) {
+            List<Checkpoint> out = new ArrayList<>();
+            while (rs.next()) {
+                out.add(checkpointOf(rs));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw storeError("read the checkpoints of", e);
+        }
+    }
+
+    @Override
+    public String location() {
+        return location;
+    }
+
+    @Override
+    public void close() {
+        dataSource.close();
+    }
+
+    private interface Binder {
+        void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    private List<AuditRecord> query(String sql, Binder binder) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            binder.bind(ps);
+            try (ResultSet rs = ps.executeQuery()) {
+                List<AuditRecord> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(recordOf(rs));
+                }
+                return out;
+            }
+        } catch (SQLException e) {
+            throw storeError("query", e);
+        }
+    }
+
+    static AuditRecord recordOf(ResultSet rs) throws SQLException {
+        AuditEvent event = new AuditEvent(
+                AuditAction.valueOf(rs.getString(5)),
+                rs.getString(6),
+                rs.getString(7),
+                rs.getString(8),
+                rs.getString(9),
+                rs.getString(10),
+                rs.getString(11),
+                rs.getString(12),
+                Outcome.valueOf(rs.getString(13)),
+                rs.getString(14),
+                parseDetails(rs.getString(15)));
+        return new AuditRecord(rs.getLong(1), Instant.ofEpochMilli(rs.getLong(2)), rs.getString(3), rs.getString(4),
+                event, rs.getString(16), rs.getString(17));
+    }
+
+    private static Checkpoint checkpointOf(ResultSet rs) throws SQLException {
+        return new Checkpoint(rs.getLong(1), rs.getString(2), Instant.ofEpochMilli(rs.getLong(3)), rs.getString(4),
+                rs.getString(5));
+    }
+
+    static SortedMap<String, String> parseDetails(String json) throws SQLException {
+        SortedMap<String, String> out = new TreeMap<>();
+        if (json == null || json.equals("{}")) {
+            return out;
+        }
+        try (JsonParser p = JSON.createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new SQLException("details column is not a JSON object: " + json);
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String key = p.currentName();
+                if (p.nextToken() != JsonToken.VALUE_STRING) {
+                    throw new SQLException("details value of '" + key + "' is not a string");
+                }
+                out.put(key, p.getText());
+            }
+        } catch (IOException e) {
+            throw new SQLException("details column is not valid JSON: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    private EnvironmentException storeError(String what, SQLException e) {
+        return new EnvironmentException("cannot " + what + " the audit store " + location + ": " + e.getMessage(), e);
+    }
+
+    /** Lock timeouts, deadlocks and duplicate keys mean another writer got there first: try again. */
+    private static boolean isContention(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s) {
+                String state = s.getSQLState();
+                if (state != null && (state.equals("23505") || state.equals("40001") || state.equals("40P01")
+                        || state.equals("HYT00") || state.equals("55P03"))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            LOG.fine(() -> "rollback failed: " + e.getMessage());
+        }
+    }
+}

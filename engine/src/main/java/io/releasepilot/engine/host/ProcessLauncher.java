@@ -1,0 +1,84 @@
+package io.releasepilot.engine.host;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Where the engine's processes (buildah, pg_dump…) run and their scratch files live: the local
+ * machine for the CLI, the build's agent under Jenkins (through the build's launcher). Paths are
+ * strings because they name files on that host, not on the machine running the engine.
+ */
+public interface ProcessLauncher {
+
+    /**
+     * Runs a command to its end, sending each output line (stdout and stderr merged) to
+     * {@code request.output()} with every masked value replaced by {@code ****}.
+     */
+    ProcessResult run(ProcessRequest request) throws IOException, InterruptedException;
+
+    /** Writes a file only its owner can read (mode 0600), for a secret a process must read. */
+    HostFile writePrivateFile(String prefix, byte[] content) throws IOException;
+
+    /** Makes a private scratch directory (mode 0700), removed when closed. */
+    HostFile createTempDirectory(String prefix) throws IOException;
+
+    /** Opens a file on the host for reading. */
+    InputStream read(String path) throws IOException;
+
+    /** Whether a program can be found on the host's PATH (or is an executable path). */
+    boolean isExecutable(String program);
+
+    /**
+     * One command.
+     *
+     * @param workingDirectory where it runs; null for the launcher's default
+     * @param environment      extra environment variables (never for secrets shown on a command line)
+     * @param timeout          after this the process is killed and the result says so
+     * @param masked           values that must never reach the output (passwords, tokens)
+     */
+    record ProcessRequest(List<String> command, String workingDirectory, Map<String, String> environment,
+                          Duration timeout, ProgressListener output, Set<String> masked) {
+
+        public ProcessRequest {
+            command = List.copyOf(command);
+            environment = Map.copyOf(environment);
+            masked = Set.copyOf(masked);
+            Objects.requireNonNull(timeout, "timeout");
+            Objects.requireNonNull(output, "output");
+        }
+
+        public static ProcessRequest of(List<String> command, Duration timeout, ProgressListener output) {
+            return new ProcessRequest(command, null, Map.of(), timeout, output, Set.of());
+        }
+    }
+
+    /**
+     * How a command ended.
+     *
+     * @param tail the last lines of its output (masked), for error messages
+     */
+    record ProcessResult(int exitCode, boolean timedOut, List<String> tail) {
+
+        public boolean succeeded() {
+            return !timedOut && exitCode == 0;
+        }
+
+        /** The tail as one block of text, for an error message. */
+        public String tailText() {
+            return String.join("\n", tail);
+        }
+    }
+
+    /** A file or directory on the host that is removed when closed. */
+    interface HostFile extends AutoCloseable {
+        String path();
+
+        @Override
+        void close() throws IOException;
+    }
+}

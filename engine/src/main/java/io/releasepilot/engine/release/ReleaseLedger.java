@@ -1,0 +1,82 @@
+package io.releasepilot.engine.release;
+
+import io.releasepilot.engine.audit.AuditAction;
+import io.releasepilot.engine.audit.AuditRecord;
+import io.releasepilot.engine.audit.AuditStore;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/** Reads the audit trail as a ledger: what runs where, and whether a release may move on. */
+public final class ReleaseLedger {
+
+    private final AuditStore store;
+    private final Lifecycle lifecycle;
+
+    public ReleaseLedger(AuditStore store, Lifecycle lifecycle) {
+        this.store = store;
+        this.lifecycle = lifecycle;
+    }
+
+    public Lifecycle lifecycle() {
+        return lifecycle;
+    }
+
+    /** Every cell, ordered by service and then by the lifecycle's order of environments. */
+    public List<Placement> whatRunsWhere() {
+        List<Placement> out = new ArrayList<>();
+        for (AuditStore.Cell cell : store.cells()) {
+            out.add(placementOf(cell));
+        }
+        out.sort(Comparator.comparing(Placement::service).thenComparing(p -> environmentOrder(p.environment())));
+        return out;
+    }
+
+    /** What runs in one cell, if anything was recorded there. */
+    public Optional<Placement> placement(String service, String environment) {
+        return store.cells().stream()
+                .filter(c -> c.service().equals(service) && c.environment().equals(environment))
+                .findFirst()
+                .map(ReleaseLedger::placementOf);
+    }
+
+    private int environmentOrder(String environment) {
+        int i = lifecycle.environments().indexOf(environment);
+        return i < 0 ? Integer.MAX_VALUE : i;
+    }
+
+    private static Placement placementOf(AuditStore.Cell cell) {
+        AuditRecord stable = cell.stable();
+        AuditRecord canary = cell.canary();
+        AuditRecord current = canary != null ? canary : stable != null ? stable : cell.last();
+        String stableImage = stable != null ? stable.event().image() : canary != null ? canary.event().previousImage() : null;
+        String stableRelease = stable != null ? stable.event().release() : null;
+        Integer weight = null;
+        if (canary != null) {
+            String w = canary.event().details().get("weight");
+            weight = w == null ? null : Integer.valueOf(w);
+        }
+        return new Placement(cell.service(), cell.environment(), stableRelease, stableImage,
+                canary == null ? null : canary.event().image(), weight,
+                canary == null ? null : canary.event().release(),
+                current.time(), current.origin(), current.actor(), cell.last());
+    }
+
+    /**
+     * May {@code image} (a digest reference) enter {@code environment}? Yes in the lifecycle's first
+     * environment; elsewhere only if it was promoted in the environment before.
+     */
+    public GateDecision mayEnter(String image, String environment) {
+        String env = lifecycle.requireKnown(environment);
+        Optional<String> before = lifecycle.before(env);
+        if (before.isEmpty()) {
+            return GateDecision.allow(env + " is the first environment of the lifecycle", null);
+        }
+        Optional<AuditRecord> promoted = store.latest(AuditAction.PROMOTED, image, before.get());
+        return promoted
+                .map(r -> GateDecision.allow(image + " was promoted in " + before.get() + " (audit record " + r.seq() + ")", r))
+                .orElseGet(() -> GateDecision.deny(image + " may not enter " + env + ": it was never promoted in "
+                        + before.get() + " (lifecycle " + String.join(" -> ", lifecycle.environments()) + ")"));
+    }
+}
