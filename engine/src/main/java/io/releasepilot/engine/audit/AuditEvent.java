@@ -1,5 +1,6 @@
 package io.releasepilot.engine.audit;
 
+import io.releasepilot.engine.InvalidInputException;
 import io.releasepilot.engine.input.Names;
 import java.util.Collections;
 import java.util.Map;
@@ -41,6 +42,12 @@ public record AuditEvent(
         Objects.requireNonNull(outcome, "outcome");
         service = Names.service(service);
         environment = environment == null ? null : Names.environment(environment);
+        fits("namespace", namespace, 253);
+        fits("target", target, 1024);
+        fits("release", release, 256);
+        fits("image", image, 1024);
+        fits("previousImage", previousImage, 1024);
+        fits("reason", reason, 8192);
         SortedMap<String, String> copy = new TreeMap<>();
         if (details != null) {
             for (Map.Entry<String, String> e : details.entrySet()) {
@@ -56,7 +63,18 @@ public record AuditEvent(
                 }
             }
         }
+        if (CanonicalJson.object(copy).length() > 65_536) {
+            throw new InvalidInputException("details", copy.size() + " entries", "at most 65536 characters as JSON");
+        }
         details = Collections.unmodifiableSortedMap(copy);
+    }
+
+    /** The column widths of the store, checked here so an over-long value is a user error, not a database error. */
+    private static void fits(String parameter, String value, int max) {
+        if (value != null && value.length() > max) {
+            throw new InvalidInputException(parameter, value.substring(0, 40) + "… (" + value.length() + " characters)",
+                    "at most " + max + " characters");
+        }
     }
 
     public static Builder builder(AuditAction action, String service) {

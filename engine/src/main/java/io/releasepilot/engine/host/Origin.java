@@ -1,6 +1,6 @@
 package io.releasepilot.engine.host;
 
-import java.util.Objects;
+import io.releasepilot.engine.InvalidInputException;
 
 /**
  * Who acts and from where, as the host knows it: the Jenkins user and build URL, or the OS user
@@ -12,7 +12,11 @@ import java.util.Objects;
 public record Origin(String actor, String origin) {
 
     public Origin {
-        Objects.requireNonNull(actor, "actor");
-        Objects.requireNonNull(origin, "origin");
+        if (actor == null || actor.isBlank() || actor.length() > 256) {
+            throw new InvalidInputException("actor", actor, "a name of 1-256 characters");
+        }
+        if (origin == null || origin.isBlank() || origin.length() > 2048) {
+            throw new InvalidInputException("origin", origin, "a job/build URL or cli://host of 1-2048 characters");
+        }
     }
 }

@@ -1,0 +1,19 @@
+package io.releasepilot.engine.audit;
+
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The store contract on the embedded default: an H2 file in a directory. */
+class H2AuditStoreTest extends AuditStoreContract {
+
+    private static final AtomicInteger STORES = new AtomicInteger();
+
+    @TempDir
+    Path dir;
+
+    @Override
+    AuditStore newStore(CheckpointSigner signer) {
+        return AuditStores.open(new AuditStores.Config(dir.resolve("store-" + STORES.incrementAndGet()).toString()).withSigner(signer));
+    }
+}
