@@ -31,7 +31,7 @@ public final class ReleasePilotCommand {
     private static final Logger ROOT_LOGGER = Logger.getLogger("");
 
     @Option(names = "--audit-store", scope = ScopeType.INHERIT, paramLabel = "DIR|JDBC_URL",
-            description = "Audit store: a directory (embedded H2) or a JDBC URL (jdbc:postgresql://…). "
+            description = "Audit store: a directory (embedded SQLite file audit.db) or a JDBC URL (jdbc:postgresql://…). "
                     + "Default: env RELEASE_PILOT_AUDIT_STORE, else ~/.release-pilot. "
                     + "PostgreSQL user and password: env RELEASE_PILOT_AUDIT_STORE_USER / RELEASE_PILOT_AUDIT_STORE_PASSWORD.")
     String auditStore;

@@ -154,7 +154,7 @@ class AuditCommandTest {
         for (int i = 0; i < 4; i++) {
             record("web", "INT", "n" + i);
         }
-        try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + store.resolve("audit") + ";AUTO_SERVER=TRUE");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + store.resolve("audit.db"));
              Statement s = c.createStatement()) {
             s.executeUpdate("UPDATE audit_record SET reason = 'nothing to see' WHERE seq = 2");
         }

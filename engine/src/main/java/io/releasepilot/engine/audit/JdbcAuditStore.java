@@ -11,7 +11,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -42,14 +41,17 @@ final class JdbcAuditStore implements AuditStore {
     private final String location;
     private final CheckpointSigner signer;
     private final Clock clock;
-    /** An H2 file opened in this process (or shared through AUTO_SERVER): commits need a flush. */
-    private final boolean embedded;
+    /**
+     * Locks the chain head for the rest of the transaction. SQLite has no row locks: there the
+     * append's IMMEDIATE transaction already holds the database's write lock.
+     */
+    private final String lockHeadSql;
 
     JdbcAuditStore(HikariDataSource dataSource, String location, CheckpointSigner signer, Clock clock) {
         this.dataSource = dataSource;
-        this.embedded = dataSource.getJdbcUrl().startsWith("jdbc:h2:file:") || dataSource.getJdbcUrl().startsWith("jdbc:h2:/")
-                || (dataSource.getJdbcUrl().startsWith("jdbc:h2:") && !dataSource.getJdbcUrl().startsWith("jdbc:h2:mem:")
-                    && !dataSource.getJdbcUrl().startsWith("jdbc:h2:tcp:"));
+        this.lockHeadSql = dataSource.getJdbcUrl().startsWith("jdbc:sqlite:")
+                ? "SELECT seq, hash FROM audit_head WHERE id = 1"
+                : "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE";
         this.location = location;
         this.signer = signer;
         this.clock = clock;
@@ -112,7 +114,6 @@ final class JdbcAuditStore implements AuditStore {
                 }
             }
             c.commit();
-            flushIfEmbedded(c);
             return sealed;
         } catch (SQLException | RuntimeException e) {
             rollbackQuietly(c);
@@ -122,22 +123,8 @@ final class JdbcAuditStore implements AuditStore {
         }
     }
 
-    /**
-     * H2 acknowledges a commit before its MVStore has written the chunk that holds it: a process
-     * killed right after a commit returned lost acknowledged records in our crash test, even with
-     * WRITE_DELAY=0. CHECKPOINT writes the pending chunk to the file (the OS keeps it across a
-     * process kill) before the caller is told the append succeeded.
-     */
-    private void flushIfEmbedded(Connection c) throws SQLException {
-        if (embedded) {
-            try (Statement s = c.createStatement()) {
-                s.execute("CHECKPOINT");
-            }
-        }
-    }
-
-    private static ChainHead lockHead(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE");
+    private ChainHead lockHead(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(lockHeadSql);
              ResultSet rs = ps.executeQuery()) {
             if (!rs.next()) {
                 throw new SQLException("the audit_head row is missing: the store was not initialised by Release Pilot");
@@ -447,6 +434,12 @@ final class JdbcAuditStore implements AuditStore {
     /** Lock timeouts, deadlocks and duplicate keys mean another writer got there first: try again. */
     private static boolean isContention(SQLException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.sqlite.SQLiteException lite) {
+                int primary = lite.getResultCode().code & 0xff;
+                if (primary == 5 || primary == 6) {
+                    return true;
+                }
+            }
             if (t instanceof SQLException s) {
                 String state = s.getSQLState();
                 if (state != null && (state.equals("23505") || state.equals("40001") || state.equals("40P01")

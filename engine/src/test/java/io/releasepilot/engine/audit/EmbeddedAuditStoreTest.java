@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The store contract on the embedded default: an H2 file in a directory. */
-class H2AuditStoreTest extends AuditStoreContract {
+/** The store contract on the embedded default: an SQLite file in a directory. */
+class EmbeddedAuditStoreTest extends AuditStoreContract {
 
     private static final AtomicInteger STORES = new AtomicInteger();
 
