@@ -103,7 +103,17 @@ public final class AwsAccess {
 
     /** Where RDS calls go, for messages: the override or the regional AWS endpoint. */
     public String rdsEndpointForMessages() {
-        return rdsEndpoint != null ? rdsEndpoint.toString() : "rds." + region + ".amazonaws.com";
+        if (rdsEndpoint != null) {
+            return rdsEndpoint.toString();
+        }
+        // The SDK honours these too (AWS's "service-specific endpoints" settings).
+        for (String configured : new String[] {System.getProperty("aws.endpointUrlRds"), System.getenv("AWS_ENDPOINT_URL_RDS"),
+            System.getProperty("aws.endpointUrl"), System.getenv("AWS_ENDPOINT_URL")}) {
+            if (configured != null && !configured.isBlank()) {
+                return configured;
+            }
+        }
+        return "rds." + region + ".amazonaws.com";
     }
 
     RdsClient rdsClient() {

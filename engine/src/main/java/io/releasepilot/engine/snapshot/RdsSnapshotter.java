@@ -98,21 +98,12 @@ public final class RdsSnapshotter implements AutoCloseable {
         if (request.dryRun()) {
             return dryRun(request, side, id);
         }
+        Waiter.Result<Snap> waited;
         try {
             String status = side.sourceStatus();
             listener.line("[dbSnapshot] rds %s (%s, region %s): creating snapshot %s", source.describe(), status, access.region(), id);
             Snap snap = create(request, side, id, status);
-            Waiter.Result<Snap> waited = waitUntilAvailable(request, side, snap);
-            Snap done = waited.last();
-            listener.line("[dbSnapshot] rds %s: snapshot %s available after %s (%d status checks)", source.describe(), id,
-                    Durations.format(roundToSeconds(waited.elapsed())), waited.attempts());
-            audit.append(createdEvent(request, done, Outcome.SUCCEEDED, null)
-                    .detail("attempts", String.valueOf(waited.attempts()))
-                    .detail("waitedSeconds", String.valueOf(waited.elapsed().toSeconds()))
-                    .build(), origin);
-            List<SnapshotResult.PrunedSnapshot> pruned = request.retain() == null ? List.of() : prune(request, side, id);
-            return new SnapshotResult(SnapshotEngine.RDS, id, done.arn(), true, waited.attempts(), waited.elapsed(), pruned,
-                    Map.of("source", sourceDetail(source), "region", access.region()));
+            waited = waitUntilAvailable(request, side, snap);
         } catch (EnvironmentException e) {
             audit.append(AuditEvent.builder(AuditAction.SNAPSHOT_CREATED, request.labels().service())
                     .environment(request.labels().environment())
@@ -126,6 +117,23 @@ public final class RdsSnapshotter implements AutoCloseable {
                     .build(), origin);
             throw e;
         }
+        Snap done = waited.last();
+        listener.line("[dbSnapshot] rds %s: snapshot %s available after %s (%d status checks)", source.describe(), id,
+                Durations.format(roundToSeconds(waited.elapsed())), waited.attempts());
+        audit.append(AuditEvent.builder(AuditAction.SNAPSHOT_CREATED, request.labels().service())
+                .environment(request.labels().environment())
+                .release(request.labels().release())
+                .target(done.arn())
+                .detail("engine", "rds")
+                .detail("snapshotId", done.id())
+                .detail("source", sourceDetail(source))
+                .detail("region", access.region())
+                .detail("attempts", String.valueOf(waited.attempts()))
+                .detail("waitedSeconds", String.valueOf(waited.elapsed().toSeconds()))
+                .build(), origin);
+        List<SnapshotResult.PrunedSnapshot> pruned = request.retain() == null ? List.of() : prune(request, side, id);
+        return new SnapshotResult(SnapshotEngine.RDS, id, done.arn(), true, waited.attempts(), waited.elapsed(), pruned,
+                Map.of("source", sourceDetail(source), "region", access.region()));
     }
 
     private SnapshotResult dryRun(RdsSnapshotRequest request, Side side, String id) {
@@ -230,19 +238,6 @@ public final class RdsSnapshotter implements AutoCloseable {
             pruned.add(new SnapshotResult.PrunedSnapshot(s.id(), s.arn(), s.createdAt()));
         }
         return pruned;
-    }
-
-    private AuditEvent.Builder createdEvent(RdsSnapshotRequest request, Snap snap, Outcome outcome, String reason) {
-        return AuditEvent.builder(AuditAction.SNAPSHOT_CREATED, request.labels().service())
-                .environment(request.labels().environment())
-                .release(request.labels().release())
-                .target(snap.arn())
-                .outcome(outcome)
-                .reason(reason)
-                .detail("engine", "rds")
-                .detail("snapshotId", snap.id())
-                .detail("source", sourceDetail(request.source()))
-                .detail("region", access.region());
     }
 
     private static String sourceDetail(RdsSnapshotRequest.Source source) {
