@@ -146,6 +146,29 @@ class RdsSnapshotterTest {
     }
 
     @Test
+    void clusterRetentionDeletesOnlyItsOwnOlderClusterSnapshots() throws Exception {
+        rds.stub(action("DescribeDBClusters"), 200, ok("DescribeDBClusters", SimulatedRds.cluster("orders-aurora", "available")));
+        rds.stub(action("CreateDBClusterSnapshot"), 200, ok("CreateDBClusterSnapshot",
+                SimulatedRds.clusterSnapshot("c-new", "orders-aurora", "available", 100, Instant.now(), "release-pilot")));
+        rds.stub(action("DescribeDBClusterSnapshots"), 200, ok("DescribeDBClusterSnapshots", "<DBClusterSnapshots>"
+                + SimulatedRds.clusterSnapshot("c-old", "orders-aurora", "available", 100, Instant.parse("2026-11-01T00:00:00Z"), "release-pilot")
+                + SimulatedRds.clusterSnapshot("c-dba", "orders-aurora", "available", 100, Instant.parse("2025-11-01T00:00:00Z"), null)
+                + SimulatedRds.clusterSnapshot("c-new", "orders-aurora", "available", 100, Instant.now(), "release-pilot")
+                + "</DBClusterSnapshots>"));
+        rds.stub(action("DeleteDBClusterSnapshot"), 200, ok("DeleteDBClusterSnapshot",
+                SimulatedRds.clusterSnapshot("c-old", "orders-aurora", "deleted", 100, Instant.parse("2026-11-01T00:00:00Z"), "release-pilot")));
+
+        SnapshotResult result;
+        try (RdsSnapshotter s = snapshotter(rds.access())) {
+            result = s.snapshot(new RdsSnapshotRequest(RdsSnapshotRequest.Source.cluster("orders-aurora"), "c-new", LABELS, 1,
+                    Duration.ofMinutes(5), false));
+        }
+
+        assertThat(result.pruned()).extracting(SnapshotResult.PrunedSnapshot::location).containsExactly(SimulatedRds.clusterSnapshotArn("c-old"));
+        assertThat(bodiesOf("DeleteDBClusterSnapshot")).singleElement().asString().contains("DBClusterSnapshotIdentifier=c-old");
+    }
+
+    @Test
     void aMissingInstanceSaysSoNamingTheRegion() {
         rds.stub(action("DescribeDBInstances"), 404, error("DBInstanceNotFound", "DBInstance orders-db not found."));
 
