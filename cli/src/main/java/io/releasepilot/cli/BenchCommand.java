@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.releasepilot.engine.audit.AuditBenchmark;
 import io.releasepilot.engine.bench.BenchReport;
 import io.releasepilot.engine.bench.Figure;
+import io.releasepilot.engine.snapshot.SnapshotBenchmark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -30,10 +31,14 @@ final class BenchCommand implements Callable<Integer> {
             description = "audit: how many records the large store holds. Default: ${DEFAULT-VALUE}.")
     int records;
 
+    @Option(names = "--snapshot-rows", defaultValue = "500000",
+            description = "snapshot: rows in each of the two tables the scratch database holds. Default: ${DEFAULT-VALUE}.")
+    int snapshotRows;
+
     @Option(names = "--work-dir", paramLabel = "DIR", description = "Where scratch stores go. Default: a temporary directory, removed afterwards.")
     Path workDir;
 
-    enum Bench { audit }
+    enum Bench { audit, snapshot }
 
     @Override
     public Integer call() throws Exception {
@@ -43,6 +48,7 @@ final class BenchCommand implements Callable<Integer> {
         try {
             report = switch (bench) {
                 case audit -> new AuditBenchmark(dir, records, line -> ctx.err().println(line)).run();
+                case snapshot -> new SnapshotBenchmark(dir, snapshotRows, line -> ctx.err().println(line)).run();
             };
         } finally {
             if (workDir == null) {

@@ -8,11 +8,13 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -114,6 +116,41 @@ public final class LocalProcessLauncher implements ProcessLauncher {
             }
         }
         return false;
+    }
+
+    @Override
+    public boolean isWritableDirectory(String path) {
+        Path dir = Path.of(path);
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        // Files.isWritable trusts permission bits that do not bind root and misses read-only mounts: try it.
+        try {
+            Files.delete(Files.createTempFile(dir, ".release-pilot-probe-", ".tmp"));
+            return true;
+        } catch (IOException | SecurityException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public List<String> list(String directory) throws IOException {
+        try (Stream<Path> entries = Files.list(Path.of(directory))) {
+            return entries.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Override
+    public void write(String path, byte[] content) throws IOException {
+        Path target = Path.of(path);
+        Path partial = target.resolveSibling(target.getFileName() + ".partial");
+        Files.write(partial, content);
+        Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    @Override
+    public void delete(String path) throws IOException {
+        Files.deleteIfExists(Path.of(path));
     }
 
     private record LocalFile(Path file) implements HostFile {

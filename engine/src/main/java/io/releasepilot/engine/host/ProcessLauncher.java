@@ -33,6 +33,18 @@ public interface ProcessLauncher {
     /** Whether a program can be found on the host's PATH (or is an executable path). */
     boolean isExecutable(String program);
 
+    /** Whether {@code path} is a directory on the host in which this process can create files. */
+    boolean isWritableDirectory(String path);
+
+    /** The names of the entries directly in a directory on the host. */
+    List<String> list(String directory) throws IOException;
+
+    /** Writes a file on the host, replacing it as a whole (never a half-written file under its name). */
+    void write(String path, byte[] content) throws IOException;
+
+    /** Deletes a file on the host; nothing happens if there is none. */
+    void delete(String path) throws IOException;
+
     /**
      * One command.
      *
