@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -32,6 +33,19 @@ public interface ProcessLauncher {
 
     /** Whether a program can be found on the host's PATH (or is an executable path). */
     boolean isExecutable(String program);
+
+    /**
+     * Writes a file only its owner can read (mode 0600) under a given name in an existing
+     * directory, for tools that look for a fixed file name (a Docker {@code config.json}).
+     */
+    HostFile writePrivateFile(String directory, String name, byte[] content) throws IOException;
+
+    /**
+     * Where a path really is on the host (absolute, symbolic links followed) and whether it is a
+     * directory; empty when nothing is there. Relative paths resolve against the launcher's
+     * default working directory.
+     */
+    Optional<HostPath> resolve(String path) throws IOException;
 
     /**
      * One command.
@@ -72,6 +86,10 @@ public interface ProcessLauncher {
         public String tailText() {
             return String.join("\n", tail);
         }
+    }
+
+    /** An existing path on the host, as {@link #resolve} found it. */
+    record HostPath(String realPath, boolean directory) {
     }
 
     /** A file or directory on the host that is removed when closed. */
