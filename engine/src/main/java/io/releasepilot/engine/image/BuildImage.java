@@ -114,7 +114,7 @@ public final class BuildImage {
             ImageBuilder builder = select(request.builder(), listener);
             Map<String, RegistryCredentials> credentials = credentials(request, listener);
             String revision = request.revision() != null ? request.revision() : SourceRevision.revision(launcher, context);
-            String source = request.source() != null ? request.source() : SourceRevision.source(launcher, context);
+            String source = request.source() != null ? SourceRevision.withoutUserInfo(request.source()) : SourceRevision.source(launcher, context);
             Map<String, String> labels = labels(request, revision, source, start);
             Set<String> masked = new HashSet<>();
             credentials.values().forEach(c -> masked.addAll(c.secrets()));
