@@ -106,51 +106,64 @@ public final class BuildImage {
     /** Builds, pushes, confirms the digest with the registry and records IMAGE_BUILT. */
     public BuiltImage run(BuildRequest request, AuditStore audit, Origin origin, ProgressListener listener) throws InterruptedException {
         CheckedContext checked = checkContext(request);
-        String context = checked.context();
-        String dockerfile = checked.dockerfile();
         Instant start = clock.instant();
-        Instant deadline = start.plus(request.timeout());
+        ImageBuilder builder;
+        Map<String, RegistryCredentials> credentials;
+        Map<String, String> labels;
         try {
-            ImageBuilder builder = select(request.builder(), listener);
-            Map<String, RegistryCredentials> credentials = credentials(request, listener);
-            String revision = request.revision() != null ? request.revision() : SourceRevision.revision(launcher, context);
-            String source = request.source() != null ? SourceRevision.withoutUserInfo(request.source()) : SourceRevision.source(launcher, context);
-            Map<String, String> labels = labels(request, revision, source, start);
-            Set<String> masked = new HashSet<>();
-            credentials.values().forEach(c -> masked.addAll(c.secrets()));
-            listener.line("[buildImage] building %s from %s with %s", tagList(request.tags()), dockerfile, builder.name());
-            ImageBuilder.BuildOutcome outcome;
-            try (HostFile scratch = launcher.createTempDirectory("release-pilot-image-");
-                 AuthConfig auth = AuthConfig.write(launcher, credentials)) {
-                ImageBuilder.BuildJob job = new ImageBuilder.BuildJob(context, dockerfile, request.tags(), request.buildArgs(),
-                        request.target(), labels, request.push(), auth.directory(), scratch.path(), masked, deadline);
-                try {
-                    outcome = builder.build(job, launcher, listener);
-                } catch (BuilderFailure failure) {
-                    throw explain(failure, request, credentials, dockerfile);
-                }
-            }
-            String digest = null;
-            String digestReference = null;
-            if (request.push()) {
-                digest = confirm(request, builder, outcome, credentials, listener);
-                digestReference = request.tags().get(0).withDigest(digest).toString();
-            }
-            Duration took = Duration.between(start, clock.instant()).truncatedTo(ChronoUnit.MILLIS);
-            BuiltImage built = new BuiltImage(digestReference, digest, outcome.imageId(), request.tags(), builder.name(), took, labels.get(LABEL_REVISION));
+            // Nothing is built or pushed before these pass, so their failures change nothing worth a record.
+            builder = select(request.builder(), listener);
+            credentials = credentials(request, listener);
+            String revision = request.revision() != null ? request.revision() : SourceRevision.revision(launcher, checked.context());
+            String source = request.source() != null ? SourceRevision.withoutUserInfo(request.source())
+                    : SourceRevision.source(launcher, checked.context());
+            labels = labels(request, revision, source, start);
+        } catch (IOException e) {
+            throw new EnvironmentException("buildImage could not use the build host: " + e.getMessage(), e);
+        }
+        try {
+            BuiltImage built = buildAndConfirm(request, checked, builder, credentials, labels, start, listener);
             audit.append(event(request, built, labels.get(LABEL_SOURCE), Outcome.SUCCEEDED, null), origin);
             listener.line("[buildImage] %s: built %s in %s with %s", request.service(),
-                    digestReference != null ? digestReference : tagList(request.tags()) + " (not pushed, image " + outcome.imageId() + ")",
-                    Durations.format(took), builder.name());
+                    built.digestReference() != null ? built.digestReference()
+                            : tagList(request.tags()) + " (not pushed, image " + built.imageId() + ")",
+                    Durations.format(built.duration()), builder.name());
             return built;
         } catch (IOException e) {
             EnvironmentException failure = new EnvironmentException("buildImage could not use the build host: " + e.getMessage(), e);
-            recordFailure(request, audit, origin, start, failure);
+            recordFailure(request, builder, labels, audit, origin, start, failure);
             throw failure;
         } catch (DeploymentFailedException | EnvironmentException e) {
-            recordFailure(request, audit, origin, start, e);
+            recordFailure(request, builder, labels, audit, origin, start, e);
             throw e;
         }
+    }
+
+    private BuiltImage buildAndConfirm(BuildRequest request, CheckedContext checked, ImageBuilder builder,
+                                       Map<String, RegistryCredentials> credentials, Map<String, String> labels, Instant start,
+                                       ProgressListener listener) throws IOException, InterruptedException {
+        Set<String> masked = new HashSet<>();
+        credentials.values().forEach(c -> masked.addAll(c.secrets()));
+        listener.line("[buildImage] building %s from %s with %s", tagList(request.tags()), checked.dockerfile(), builder.name());
+        ImageBuilder.BuildOutcome outcome;
+        try (HostFile scratch = launcher.createTempDirectory("release-pilot-image-");
+             AuthConfig auth = AuthConfig.write(launcher, credentials)) {
+            ImageBuilder.BuildJob job = new ImageBuilder.BuildJob(checked.context(), checked.dockerfile(), request.tags(), request.buildArgs(),
+                    request.target(), labels, request.push(), auth.directory(), scratch.path(), masked, start.plus(request.timeout()));
+            try {
+                outcome = builder.build(job, launcher, listener);
+            } catch (BuilderFailure failure) {
+                throw explain(failure, request, credentials, checked.dockerfile());
+            }
+        }
+        String digest = null;
+        String digestReference = null;
+        if (request.push()) {
+            digest = confirm(request, builder, outcome, credentials, listener);
+            digestReference = request.tags().get(0).withDigest(digest).toString();
+        }
+        Duration took = Duration.between(start, clock.instant()).truncatedTo(ChronoUnit.MILLIS);
+        return new BuiltImage(digestReference, digest, outcome.imageId(), request.tags(), builder.name(), took, labels.get(LABEL_REVISION));
     }
 
     private ImageBuilder select(BuilderChoice choice, ProgressListener listener) throws IOException, InterruptedException {
@@ -265,11 +278,12 @@ public final class BuildImage {
         return digest;
     }
 
-    private void recordFailure(BuildRequest request, AuditStore audit, Origin origin, Instant start, ReleasePilotException failure) {
-        BuiltImage attempt = new BuiltImage(null, null, null, request.tags(), null,
-                Duration.between(start, clock.instant()).truncatedTo(ChronoUnit.MILLIS), request.revision());
+    private void recordFailure(BuildRequest request, ImageBuilder builder, Map<String, String> labels, AuditStore audit, Origin origin,
+                               Instant start, ReleasePilotException failure) {
+        BuiltImage attempt = new BuiltImage(null, null, null, request.tags(), builder.name(),
+                Duration.between(start, clock.instant()).truncatedTo(ChronoUnit.MILLIS), labels.get(LABEL_REVISION));
         String reason = failure.getMessage().lines().findFirst().orElse(failure.getMessage());
-        audit.append(event(request, attempt, null, Outcome.FAILED, reason), origin);
+        audit.append(event(request, attempt, labels.get(LABEL_SOURCE), Outcome.FAILED, reason), origin);
     }
 
     private static AuditEvent event(BuildRequest request, BuiltImage built, String source, Outcome outcome, String reason) {

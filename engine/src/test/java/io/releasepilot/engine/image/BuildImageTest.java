@@ -249,6 +249,7 @@ class BuildImageTest {
                 .hasMessageContaining("buildah: " + work.resolve("absent/buildah") + " not found")
                 .hasMessageContaining("docker: ")
                 .hasMessageContaining("kaniko: the kaniko executor was not found");
+        assertThat(audit.list(new AuditFilter(null, null, null, null, 10))).as("nothing was built, nothing is recorded").isEmpty();
     }
 
     @Test
