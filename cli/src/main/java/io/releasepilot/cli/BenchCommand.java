@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.releasepilot.engine.audit.AuditBenchmark;
 import io.releasepilot.engine.bench.BenchReport;
 import io.releasepilot.engine.bench.Figure;
+import io.releasepilot.engine.image.ImageBenchmark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -30,10 +31,14 @@ final class BenchCommand implements Callable<Integer> {
             description = "audit: how many records the large store holds. Default: ${DEFAULT-VALUE}.")
     int records;
 
+    @Option(names = "--rounds", defaultValue = "10",
+            description = "image: how many measured rounds of each kind (the median is compared). Default: ${DEFAULT-VALUE}.")
+    int rounds;
+
     @Option(names = "--work-dir", paramLabel = "DIR", description = "Where scratch stores go. Default: a temporary directory, removed afterwards.")
     Path workDir;
 
-    enum Bench { audit }
+    enum Bench { audit, image }
 
     @Override
     public Integer call() throws Exception {
@@ -43,6 +48,7 @@ final class BenchCommand implements Callable<Integer> {
         try {
             report = switch (bench) {
                 case audit -> new AuditBenchmark(dir, records, line -> ctx.err().println(line)).run();
+                case image -> new ImageBenchmark(dir, rounds, line -> ctx.err().println(line)).run();
             };
         } finally {
             if (workDir == null) {

@@ -17,6 +17,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -42,6 +43,8 @@ public final class RegistryClient {
 
     private final HttpClient http;
     private final Duration timeout;
+    /** How each registry asked to be authenticated, so later calls answer at once instead of being refused first. */
+    private final Map<String, String> challenges = new ConcurrentHashMap<>();
 
     public RegistryClient(Duration timeout) {
         this.timeout = timeout;
@@ -72,9 +75,16 @@ public final class RegistryClient {
     }
 
     private HttpResponse<byte[]> exchange(ImageReference ref, URI uri, String scope, RegistryCredentials credentials, String purpose) {
-        HttpResponse<byte[]> response = get(ref, uri, null);
+        String known = credentials == null ? null : challenges.get(ref.registry());
+        HttpResponse<byte[]> response = known != null
+                ? get(ref, uri, authorization(ref, uri, known, scope, credentials))
+                : get(ref, uri, null);
+        if (known != null && (response.statusCode() == 401 || response.statusCode() == 403)) {
+            throw rejected(ref, credentials, uri, response.statusCode());
+        }
         if (response.statusCode() == 401) {
             String challenge = response.headers().firstValue("WWW-Authenticate").orElse("");
+            challenges.put(ref.registry(), challenge);
             if (credentials == null) {
                 throw new EnvironmentException("registry " + ref.registry() + " asks for credentials to " + purpose
                         + " (HTTP 401 at " + uri + ") and none were given");
