@@ -80,7 +80,7 @@ public record BuildRequest(String context, String dockerfile, List<ImageReferenc
             throw new InvalidInputException("target", target, TARGET_FORM);
         }
         Objects.requireNonNull(builder, "builder");
-        service = service == null ? tags.get(0).lastComponent() : Names.service(service);
+        service = Names.service(service == null ? tags.get(0).lastComponent() : service);
         timeout = timeout == null ? DEFAULT_TIMEOUT : timeout;
         if (timeout.isNegative() || timeout.isZero()) {
             throw new InvalidInputException("timeout", timeout.toString(), "a duration greater than zero");

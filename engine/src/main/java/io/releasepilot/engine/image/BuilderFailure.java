@@ -57,7 +57,7 @@ public final class BuilderFailure extends Exception {
     /** Whether the builder's output says a registry refused it for lack of (valid) credentials. */
     public boolean refusedAuthentication() {
         return result.tail().stream().map(l -> l.toLowerCase(Locale.ROOT)).anyMatch(l ->
-                l.contains("unauthorized") || l.contains("authentication required") || l.contains("denied")
-                        || l.contains("401 unauthorized") || l.contains("no basic auth credentials"));
+                l.contains("unauthorized") || l.contains("authentication required") || l.contains("access to the resource is denied")
+                        || l.contains("access denied") || l.contains("no basic auth credentials"));
     }
 }
