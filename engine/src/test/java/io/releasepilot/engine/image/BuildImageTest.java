@@ -21,6 +21,7 @@ import io.releasepilot.engine.testing.RegistryServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -234,22 +235,30 @@ class BuildImageTest {
     }
 
     @Test
-    void withNoBuilderAvailableTheErrorListsWhatWasTried() {
-        // Given a host where buildah and the kaniko executor are not installed and no Docker daemon answers
+    void withNoBuilderAvailableTheErrorListsWhatWasTried() throws Exception {
+        // Given a host where buildah and the kaniko executor are not installed and the docker client finds no daemon
         Path context = BusyboxContext.write(work.resolve("ctx"), BusyboxContext.TWO_STAGES);
         BuildImage noBuilders = buildImage(List.of(new BuildahBuilder(work.resolve("absent/buildah").toString(), null),
-                new DockerBuilder(), new KanikoBuilder(List.of(work.resolve("absent/executor").toString()))));
+                new DockerBuilder(dockerClientWithoutDaemon().toString()), new KanikoBuilder(List.of(work.resolve("absent/executor").toString()))));
 
         // When a build with builder auto is asked for
-        // Then every builder is named with the reason it could not be used
+        // Then every builder is named with the reason it could not be used, and nothing is recorded
         assertThatThrownBy(() -> noBuilders.run(request(context, List.of(ref("shop/web:1")), Map.of(), null, Map.of(), credentials(PASSWORD)),
                 audit, ORIGIN, console::add))
                 .isInstanceOf(EnvironmentException.class)
-                .hasMessageStartingWith("no image builder works on this host; tried ")
-                .hasMessageContaining("buildah: " + work.resolve("absent/buildah") + " not found")
-                .hasMessageContaining("docker: ")
-                .hasMessageContaining("kaniko: the kaniko executor was not found");
+                .hasMessage("no image builder works on this host; tried buildah: " + work.resolve("absent/buildah") + " not found on the PATH; "
+                        + "docker: no Docker daemon answered (Cannot connect to the Docker daemon at unix:///var/run/docker.sock. "
+                        + "Is the docker daemon running?); kaniko: the kaniko executor was not found (looked for " + work.resolve("absent/executor") + ")");
         assertThat(audit.list(new AuditFilter(null, null, null, null, 10))).as("nothing was built, nothing is recorded").isEmpty();
+    }
+
+    /** A SIMULATED docker client on a host without a daemon: it answers `docker version` as the real client then does. */
+    private Path dockerClientWithoutDaemon() throws Exception {
+        Path docker = work.resolve("bin/docker");
+        Files.createDirectories(docker.getParent());
+        Files.writeString(docker, "#!/bin/sh\necho 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' >&2\nexit 1\n");
+        Files.setPosixFilePermissions(docker, PosixFilePermissions.fromString("rwx------"));
+        return docker;
     }
 
     @Test
