@@ -31,7 +31,7 @@ final class BenchCommand implements Callable<Integer> {
             description = "audit: how many records the large store holds. Default: ${DEFAULT-VALUE}.")
     int records;
 
-    @Option(names = "--rounds", defaultValue = "10",
+    @Option(names = "--rounds", defaultValue = "20",
             description = "image: how many measured rounds of each kind (the median is compared). Default: ${DEFAULT-VALUE}.")
     int rounds;
 
