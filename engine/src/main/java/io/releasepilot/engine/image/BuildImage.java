@@ -174,8 +174,8 @@ public final class BuildImage {
             }
             ImageBuilder.Availability availability = candidate.probe(launcher);
             if (availability.available()) {
-                listener.line("[buildImage] builder %s (%s%s)", candidate.name(), availability.detail(),
-                        choice == BuilderChoice.AUTO ? "; auto: the first that works of " + builderNames() : "");
+                listener.line("[buildImage] builder %s: %s%s", candidate.name(), availability.detail(),
+                        choice == BuilderChoice.AUTO ? ", the first that works of " + builderNames() : "");
                 return candidate;
             }
             tried.add(candidate.name() + ": " + availability.detail());

@@ -41,7 +41,8 @@ public final class BuildahBuilder implements ImageBuilder {
 
     @Override
     public Availability probe(ProcessLauncher launcher) {
-        return launcher.isExecutable(program) ? Availability.yes(program) : Availability.no(program + " not found on the PATH");
+        return launcher.isExecutable(program) ? Availability.yes("found " + program)
+                : Availability.no(program + (program.contains("/") ? " not found" : " not found on the PATH"));
     }
 
     @Override

@@ -42,13 +42,13 @@ public final class DockerBuilder implements ImageBuilder {
     @Override
     public Availability probe(ProcessLauncher launcher) throws IOException, InterruptedException {
         if (!launcher.isExecutable(program)) {
-            return Availability.no(program + " not found on the PATH");
+            return Availability.no(program + (program.contains("/") ? " not found" : " not found on the PATH"));
         }
         List<String> lines = new ArrayList<>();
         ProcessResult result = launcher.run(new ProcessRequest(List.of(program, "version", "--format", "{{.Server.Version}}"), null,
                 Map.of(), PROBE_TIMEOUT, lines::add, Set.of()));
         if (result.succeeded()) {
-            return Availability.yes(program + " (daemon " + String.join(" ", lines).strip() + ")");
+            return Availability.yes("found " + program + ", daemon " + String.join(" ", lines).strip());
         }
         String why = result.timedOut() ? "timed out after " + PROBE_TIMEOUT.toSeconds() + "s"
                 : lines.stream().filter(l -> !l.isBlank()).reduce((a, b) -> b).orElse("exit " + result.exitCode());

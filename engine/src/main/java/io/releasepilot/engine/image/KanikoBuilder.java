@@ -37,7 +37,7 @@ public final class KanikoBuilder implements ImageBuilder {
     @Override
     public Availability probe(ProcessLauncher launcher) {
         String program = program(launcher);
-        return program != null ? Availability.yes(program)
+        return program != null ? Availability.yes("found " + program)
                 : Availability.no("the kaniko executor was not found (looked for " + String.join(", ", candidates) + ")");
     }
 

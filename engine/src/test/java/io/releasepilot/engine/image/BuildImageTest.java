@@ -246,7 +246,7 @@ class BuildImageTest {
         assertThatThrownBy(() -> noBuilders.run(request(context, List.of(ref("shop/web:1")), Map.of(), null, Map.of(), credentials(PASSWORD)),
                 audit, ORIGIN, console::add))
                 .isInstanceOf(EnvironmentException.class)
-                .hasMessage("no image builder works on this host; tried buildah: " + work.resolve("absent/buildah") + " not found on the PATH; "
+                .hasMessage("no image builder works on this host; tried buildah: " + work.resolve("absent/buildah") + " not found; "
                         + "docker: no Docker daemon answered (Cannot connect to the Docker daemon at unix:///var/run/docker.sock. "
                         + "Is the docker daemon running?); kaniko: the kaniko executor was not found (looked for " + work.resolve("absent/executor") + ")");
         assertThat(audit.list(new AuditFilter(null, null, null, null, 10))).as("nothing was built, nothing is recorded").isEmpty();
