@@ -232,6 +232,26 @@ class BuildImageTest {
                 .hasMessageContaining("no-such-file");
         assertThat(audit.list(new AuditFilter(null, null, AuditAction.IMAGE_BUILT, null, 10)))
                 .singleElement().satisfies(r -> assertThat(r.event().outcome()).isEqualTo(Outcome.FAILED));
+        // and the credentials file is gone although the build failed
+        assertThat(launcher.privateFiles).isNotEmpty().allSatisfy(f -> assertThat(Path.of(f.path())).doesNotExist());
+    }
+
+    @Test
+    void withoutPushTheImageIsBuiltLocallyAndNoRegistryIsContacted() throws Exception {
+        // Given a tag without registry and no push
+        Path context = BusyboxContext.write(work.resolve("ctx"), BusyboxContext.TWO_STAGES);
+        BuildRequest request = new BuildRequest(context.toString(), null, BuildRequest.tags(List.of("shop/local:1"), false), Map.of(), null,
+                Map.of(), BuilderChoice.BUILDAH, false, null, "abc", null, null, null);
+
+        // When built
+        BuiltImage built = buildImage().run(request, audit, ORIGIN, console::add);
+
+        // Then there is a local image id and no digest, nothing was pushed, and the record says so
+        assertThat(built.digestReference()).isNull();
+        assertThat(built.imageId()).matches("(sha256:)?[0-9a-f]{64}");
+        assertThat(launcher.requests).noneMatch(r -> r.command().contains("push"));
+        assertThat(audit.list(new AuditFilter(null, null, AuditAction.IMAGE_BUILT, null, 10))).singleElement()
+                .satisfies(r -> assertThat(r.event().details()).containsEntry("pushed", "false").containsEntry("imageId", built.imageId()));
     }
 
     @Test
