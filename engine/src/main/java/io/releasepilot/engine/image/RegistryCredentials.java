@@ -59,10 +59,6 @@ public final class RegistryCredentials {
         return Set.of(new String(password), basicToken());
     }
 
-    String password() {
-        return new String(password);
-    }
-
     @Override
     public String toString() {
         return "RegistryCredentials[" + username + ", password ****, from " + origin + "]";

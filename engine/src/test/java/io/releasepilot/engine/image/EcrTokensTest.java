@@ -87,7 +87,7 @@ class EcrTokensTest {
 
         // Then they are the decoded user and password, got with a SigV4 request for the registry's region
         assertThat(credentials.username()).isEqualTo("AWS");
-        assertThat(credentials.password()).isEqualTo(ECR_PASSWORD);
+        assertThat(credentials.basicToken()).isEqualTo(Base64.getEncoder().encodeToString(("AWS:" + ECR_PASSWORD).getBytes(StandardCharsets.UTF_8)));
         assertThat(credentials.origin()).isEqualTo("ECR GetAuthorizationToken in eu-west-1");
         assertThat(credentials.toString()).doesNotContain(ECR_PASSWORD);
         ecr.verify(1, postRequestedFor(urlEqualTo("/"))
