@@ -7,6 +7,7 @@ import io.releasepilot.engine.audit.AuditBenchmark;
 import io.releasepilot.engine.bench.BenchReport;
 import io.releasepilot.engine.bench.Figure;
 import io.releasepilot.engine.snapshot.SnapshotBenchmark;
+import io.releasepilot.engine.image.ImageBenchmark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -34,11 +35,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--snapshot-rows", defaultValue = "500000",
             description = "snapshot: rows in each of the two tables the scratch database holds. Default: ${DEFAULT-VALUE}.")
     int snapshotRows;
+    @Option(names = "--rounds", defaultValue = "20",
+            description = "image: how many measured rounds of each kind (the median is compared). Default: ${DEFAULT-VALUE}.")
+    int rounds;
 
     @Option(names = "--work-dir", paramLabel = "DIR", description = "Where scratch stores go. Default: a temporary directory, removed afterwards.")
     Path workDir;
 
-    enum Bench { audit, snapshot }
+    enum Bench { audit, snapshot, image }
 
     @Override
     public Integer call() throws Exception {
@@ -49,6 +53,7 @@ final class BenchCommand implements Callable<Integer> {
             report = switch (bench) {
                 case audit -> new AuditBenchmark(dir, records, line -> ctx.err().println(line)).run();
                 case snapshot -> new SnapshotBenchmark(dir, snapshotRows, line -> ctx.err().println(line)).run();
+                case image -> new ImageBenchmark(dir, rounds, line -> ctx.err().println(line)).run();
             };
         } finally {
             if (workDir == null) {

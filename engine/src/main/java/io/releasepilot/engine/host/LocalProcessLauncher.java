@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -151,6 +152,27 @@ public final class LocalProcessLauncher implements ProcessLauncher {
     @Override
     public void delete(String path) throws IOException {
         Files.deleteIfExists(Path.of(path));
+    }
+
+    @Override
+    public HostFile writePrivateFile(String directory, String name, byte[] content) throws IOException {
+        Path file = Path.of(directory).resolve(name);
+        if (!file.getParent().equals(Path.of(directory))) {
+            throw new IllegalArgumentException("not a plain file name: " + name);
+        }
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.write(file, content);
+        return new LocalFile(file);
+    }
+
+    @Override
+    public Optional<HostPath> resolve(String path) throws IOException {
+        Path p = Path.of(path);
+        if (!Files.exists(p)) {
+            return Optional.empty();
+        }
+        Path real = p.toRealPath();
+        return Optional.of(new HostPath(real.toString(), Files.isDirectory(real)));
     }
 
     private record LocalFile(Path file) implements HostFile {

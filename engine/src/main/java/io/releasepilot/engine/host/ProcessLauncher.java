@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -46,6 +47,19 @@ public interface ProcessLauncher {
     void delete(String path) throws IOException;
 
     /**
+     * Writes a file only its owner can read (mode 0600) under a given name in an existing
+     * directory, for tools that look for a fixed file name (a Docker {@code config.json}).
+     */
+    HostFile writePrivateFile(String directory, String name, byte[] content) throws IOException;
+
+    /**
+     * Where a path really is on the host (absolute, symbolic links followed) and whether it is a
+     * directory; empty when nothing is there. Relative paths resolve against the launcher's
+     * default working directory.
+     */
+    Optional<HostPath> resolve(String path) throws IOException;
+
+    /**
      * One command.
      *
      * @param workingDirectory where it runs; null for the launcher's default
@@ -84,6 +98,10 @@ public interface ProcessLauncher {
         public String tailText() {
             return String.join("\n", tail);
         }
+    }
+
+    /** An existing path on the host, as {@link #resolve} found it. */
+    record HostPath(String realPath, boolean directory) {
     }
 
     /** A file or directory on the host that is removed when closed. */

@@ -1,5 +1,6 @@
 package io.releasepilot.engine.snapshot;
 
+import io.releasepilot.engine.testing.RecordingLauncher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -189,9 +190,9 @@ class PostgresSnapshotterTest {
         snapshotter().snapshot(request(null, null, false), audit, ORIGIN);
 
         assertThat(launcher.privateFiles).hasSize(1);
-        assertThat(launcher.privateFileModes.get(0)).isEqualTo(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
-        assertThat(launcher.privateFiles.get(0)).doesNotExist();
-        assertThat(launcher.requests.get(0).environment()).containsEntry("PGPASSFILE", launcher.privateFiles.get(0).toString());
+        assertThat(launcher.privateFiles.get(0).mode()).isEqualTo(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
+        assertThat(Path.of(launcher.privateFiles.get(0).path())).doesNotExist();
+        assertThat(launcher.requests.get(0).environment()).containsEntry("PGPASSFILE", launcher.privateFiles.get(0).path());
     }
 
     @Test
