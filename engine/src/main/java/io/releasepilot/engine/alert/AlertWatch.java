@@ -28,8 +28,8 @@ import java.util.Objects;
  * cannot answer is an errored observation counted against {@code errorLimit}, never a crash.
  *
  * <p>Two ways to use it: {@link #watch()} observes for the window and returns; {@link #guard}
- * runs a command on the host and observes while it runs. {@link #wakeup()} lets a pushed alert
- * (the {@link AlertmanagerWebhook}) trigger an observation without waiting for the next tick.
+ * runs a command on the host and observes while it runs. A {@link Wakeup} shared with a push
+ * receiver (the {@link AlertmanagerWebhook}) triggers an observation without waiting for the next tick.
  */
 public final class AlertWatch {
 
@@ -44,10 +44,20 @@ public final class AlertWatch {
     private final AuditStore store;
     private final Origin origin;
     private final ProgressListener progress;
-    private final Wakeup wakeup = new Wakeup();
+    private final Wakeup wakeup;
 
     public AlertWatch(AlertSource source, WatchOptions options, RollbackTarget target, WatchSubject subject,
                       AuditStore store, Origin origin, ProgressListener progress) {
+        this(source, options, target, subject, store, origin, progress, new Wakeup());
+    }
+
+    /**
+     * @param wakeup cuts a wait short for an observation now; shared with a push receiver
+     *               ({@link AlertmanagerWebhook}) started before the watch
+     */
+    public AlertWatch(AlertSource source, WatchOptions options, RollbackTarget target, WatchSubject subject,
+                      AuditStore store, Origin origin, ProgressListener progress, Wakeup wakeup) {
+        this.wakeup = Objects.requireNonNull(wakeup, "wakeup");
         this.source = Objects.requireNonNull(source, "source");
         this.options = Objects.requireNonNull(options, "options");
         this.target = Objects.requireNonNull(target, "target");
@@ -55,11 +65,6 @@ public final class AlertWatch {
         this.store = Objects.requireNonNull(store, "store");
         this.origin = Objects.requireNonNull(origin, "origin");
         this.progress = Objects.requireNonNull(progress, "progress");
-    }
-
-    /** Wakes the watch for an observation now: what a push receiver calls. */
-    public Wakeup wakeup() {
-        return wakeup;
     }
 
     /**
@@ -90,9 +95,6 @@ public final class AlertWatch {
     }
 
     private WatchReport run(Body body) throws InterruptedException {
-        long started = System.nanoTime();
-        long deadline = started + options.window().toNanos();
-        long interval = options.interval().toNanos();
         say("watching %s %s every %s; rolling back after %d firing observation(s) in a row; after %d source error(s) in a row: %s",
                 source.describe(), body == null ? "for " + Durations.format(options.window()) : "while `" + body.display() + "` runs",
                 Durations.format(options.interval()), options.failureLimit(), options.errorLimit(), options.onError().text());
@@ -101,6 +103,9 @@ public final class AlertWatch {
         } catch (AlertSourceException e) {
             say("could not check the source before watching (%s); its errors count as observations", e.getMessage());
         }
+        long started = System.nanoTime();
+        long deadline = started + options.window().toNanos();
+        long interval = options.interval().toNanos();
         int observations = 0;
         int errors = 0;
         int errorsInARow = 0;

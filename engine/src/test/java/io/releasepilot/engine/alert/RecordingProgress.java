@@ -9,7 +9,7 @@ import java.util.function.Consumer;
 final class RecordingProgress implements ProgressListener {
 
     final List<String> lines = new CopyOnWriteArrayList<>();
-    private final Consumer<String> onLine;
+    private volatile Consumer<String> onLine;
 
     RecordingProgress() {
         this(line -> { });
@@ -23,6 +23,12 @@ final class RecordingProgress implements ProgressListener {
     public void line(String line) {
         lines.add(line);
         onLine.accept(line);
+    }
+
+    /** From now on, runs {@code reaction} on each line as it is written. */
+    RecordingProgress withReaction(Consumer<String> reaction) {
+        this.onLine = reaction;
+        return this;
     }
 
     String text() {
