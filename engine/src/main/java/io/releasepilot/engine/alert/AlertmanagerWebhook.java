@@ -125,9 +125,9 @@ public final class AlertmanagerWebhook implements AutoCloseable {
                 }
             }
             if (firing > 0) {
-                wakeup.wake();
                 progress.line("[rollbackOnAlert] Alertmanager pushed %d firing alert(s) (group %s): observing now", firing,
                         payload.path("groupKey").asText("?"));
+                wakeup.wake();
             }
             reply(exchange, 200, "{\"firing\":" + firing + "}");
         }
