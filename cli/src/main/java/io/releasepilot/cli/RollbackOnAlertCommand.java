@@ -20,6 +20,8 @@ import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.host.LocalProcessLauncher;
 import io.releasepilot.engine.host.ProgressListener;
 import io.releasepilot.engine.input.Durations;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -107,12 +109,15 @@ final class RollbackOnAlertCommand implements Callable<Integer> {
         if (!command.isEmpty() && command.get(0).isBlank()) {
             throw new InvalidInputException("command", String.join(" ", command), "a command to run while watching, e.g. -- ./smoke-test.sh");
         }
+        Path kubeconfig = ((ReleasePilotCommand) spec.root().userObject()).kubeconfig;
+        if (kubeconfig != null && !(Files.isRegularFile(kubeconfig) && Files.isReadable(kubeconfig))) {
+            throw new InvalidInputException("kubeconfig", kubeconfig.toString(), "a readable kubeconfig file");
+        }
         // with --output json, standard output carries only the JSON result
         ProgressListener progress = line -> (ctx.json() ? ctx.err() : ctx.out()).println(line);
         RollbackTargetFactory factory = rollbackTargets();
         try (AuditStore store = ctx.openStore();
-             RollbackTargetFactory.Opened target = factory.open(root().kubeconfig, store, ctx.origin(), progress, subject.namespace(),
-                     subject.deployment());
+             RollbackTargetFactory.Opened target = factory.open(ctx, store, progress, subject.namespace(), subject.deployment());
              AlertSource alertSource = source.get()) {
             AlertWatch watch = new AlertWatch(alertSource, options, target, subject, store, ctx.origin(), progress);
             WatchReport report = command.isEmpty() ? watch.watch() : watch.guard(new LocalProcessLauncher(), command);
@@ -198,10 +203,6 @@ final class RollbackOnAlertCommand implements Callable<Integer> {
                     + " service): it needs the Kubernetes delivery module");
         }
         return found.next();
-    }
-
-    private ReleasePilotCommand root() {
-        return (ReleasePilotCommand) spec.root().userObject();
     }
 
     private static void print(CliContext ctx, String target, WatchReport report) {

@@ -2,21 +2,19 @@ package io.releasepilot.cli;
 
 import io.releasepilot.engine.alert.RollbackTarget;
 import io.releasepilot.engine.audit.AuditStore;
-import io.releasepilot.engine.host.Origin;
 import io.releasepilot.engine.host.ProgressListener;
-import java.nio.file.Path;
 
 /**
  * Makes the {@link RollbackTarget} that {@code rollback-on-alert} acts on. The production one
- * adapts the Kubernetes canary rollback; it is found with {@link java.util.ServiceLoader}, so the
- * command itself knows nothing of clusters.
+ * adapts the Kubernetes canary rollback. Another one (a test double, a simulated cluster) can be
+ * registered through {@link java.util.ServiceLoader}; the command itself knows nothing of clusters.
  */
-public interface RollbackTargetFactory {
+interface RollbackTargetFactory {
 
     /**
-     * @param kubeconfig the {@code --kubeconfig} given, or null for the default (env KUBECONFIG, ~/.kube/config)
+     * @param ctx the global options (kubeconfig, actor); all input has been validated
      */
-    Opened open(Path kubeconfig, AuditStore store, Origin origin, ProgressListener progress, String namespace, String deployment);
+    Opened open(CliContext ctx, AuditStore store, ProgressListener progress, String namespace, String deployment);
 
     /** A target holding a connection, released when the command ends. */
     interface Opened extends RollbackTarget, AutoCloseable {

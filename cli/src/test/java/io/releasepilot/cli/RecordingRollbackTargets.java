@@ -1,9 +1,7 @@
 package io.releasepilot.cli;
 
 import io.releasepilot.engine.audit.AuditStore;
-import io.releasepilot.engine.host.Origin;
 import io.releasepilot.engine.host.ProgressListener;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -16,7 +14,7 @@ public final class RecordingRollbackTargets implements RollbackTargetFactory {
     static final List<String> CALLS = new CopyOnWriteArrayList<>();
 
     @Override
-    public Opened open(Path kubeconfig, AuditStore store, Origin origin, ProgressListener progress, String namespace, String deployment) {
+    public Opened open(CliContext ctx, AuditStore store, ProgressListener progress, String namespace, String deployment) {
         CALLS.add("open " + namespace + "/" + deployment);
         return new Opened() {
             @Override

@@ -10,6 +10,7 @@ import io.releasepilot.engine.audit.AuditFilter;
 import io.releasepilot.engine.audit.AuditRecord;
 import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.audit.AuditStores;
+import io.releasepilot.engine.audit.CheckpointKeys;
 import io.releasepilot.engine.testing.FreePorts;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -70,8 +71,18 @@ class RollbackOnAlertCommandTest {
         RecordingRollbackTargets.CALLS.clear();
     }
 
+    @TempDir
+    static Path keyDir;
+
+    @BeforeAll
+    static void signingKey() throws Exception {
+        // a key of the test's own, so no test writes the default one under ~/.release-pilot
+        CheckpointKeys.write(CheckpointKeys.generate(), keyDir.resolve("key.pem"), keyDir.resolve("key.pub.pem"));
+    }
+
     int run(String... args) {
-        List<String> all = new ArrayList<>(List.of("--audit-store", storeDir.resolve("store").toString(), "--actor", "tester"));
+        List<String> all = new ArrayList<>(List.of("--audit-store", storeDir.resolve("store").toString(), "--actor", "tester",
+                "--signing-key", keyDir.resolve("key.pem").toString()));
         all.addAll(List.of(args));
         return ReleasePilotCommand.run(all.toArray(String[]::new), new PrintWriter(out, true), new PrintWriter(err, true));
     }
@@ -202,6 +213,13 @@ class RollbackOnAlertCommandTest {
         void unscopedPrometheusWatch() {
             assertRefusedBeforeAnything(run("rollback-on-alert", "--namespace", "shop", "--deployment", "web",
                     "--prometheus", "http://p:9090"), "so only the canary's alerts count");
+        }
+
+        @Test
+        void missingKubeconfig() {
+            assertRefusedBeforeAnything(run("--kubeconfig", storeDir.resolve("no-such-kubeconfig").toString(), "rollback-on-alert",
+                    "--namespace", "shop", "--deployment", "web", "--alert", "X", "--prometheus", "http://p:9090"),
+                    "invalid kubeconfig: '" + storeDir.resolve("no-such-kubeconfig") + "' (expected a readable kubeconfig file)");
         }
 
         @Test

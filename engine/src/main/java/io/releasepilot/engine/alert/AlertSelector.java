@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  */
 public record AlertSelector(Set<String> names, List<LabelMatcher> matchers) {
 
-    public static final String NAME_FORM = "an alert name: letters, digits and '_', starting with a letter or '_'";
+    public static final String NAME_FORM = "an alert name: letters, digits, '_', ':', '.' and '-', starting with a letter or '_'";
     private static final Pattern NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_:.-]*");
 
     public AlertSelector {

@@ -73,6 +73,7 @@ public final class AlertWatch {
      * source kept failing and on-error is {@code fail}.
      */
     public WatchReport watch() throws InterruptedException {
+        checkSource();
         return run(null);
     }
 
@@ -85,6 +86,7 @@ public final class AlertWatch {
             throw new InvalidInputException("command", command == null ? null : String.join(" ", command),
                     "a command to run while watching, e.g. -- ./smoke-test.sh");
         }
+        checkSource();
         Body body = Body.start(launcher, command, options.window(), progress, wakeup);
         try {
             WatchReport report = run(body);
@@ -94,15 +96,19 @@ public final class AlertWatch {
         }
     }
 
-    private WatchReport run(Body body) throws InterruptedException {
-        say("watching %s %s every %s; rolling back after %d firing observation(s) in a row; after %d source error(s) in a row: %s",
-                source.describe(), body == null ? "for " + Durations.format(options.window()) : "while `" + body.display() + "` runs",
-                Durations.format(options.interval()), options.failureLimit(), options.errorLimit(), options.onError().text());
+    /** Lets the server reject what it is asked (invalid input) before anything runs or is watched. */
+    private void checkSource() {
         try {
             source.check();
         } catch (AlertSourceException e) {
             say("could not check the source before watching (%s); its errors count as observations", e.getMessage());
         }
+    }
+
+    private WatchReport run(Body body) throws InterruptedException {
+        say("watching %s %s every %s; rolling back after %d firing observation(s) in a row; after %d source error(s) in a row: %s",
+                source.describe(), body == null ? "for " + Durations.format(options.window()) : "while `" + body.display() + "` runs",
+                Durations.format(options.interval()), options.failureLimit(), options.errorLimit(), options.onError().text());
         long started = System.nanoTime();
         long deadline = started + options.window().toNanos();
         long interval = options.interval().toNanos();

@@ -420,9 +420,21 @@ class AlertWatchRealServersTest {
             firer.join();
 
             long pid = Long.parseLong(Files.readString(pidFile).strip());
-            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("the body was stopped").isFalse();
+            // the launcher sends SIGKILL to the process tree; the kernel and the JDK's reaper finish it a moment later
+            await().atMost(Duration.ofSeconds(10)).until(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
             assertThat(target.calls).containsExactly("zeroTraffic", "rollBack");
             assertThat(progress.text()).contains("stopped `/bin/sh -c echo $$ > ");
+        }
+
+        @Test
+        void expressionPrometheusRejectsStopsTheGuardBeforeTheBodyRuns() {
+            Path marker = dir.resolve("ran");
+            AlertWatch w = watch(PromQlCondition.of(prometheus.url().toString(), "rate(", Threshold.parse("threshold", ">1"),
+                    select(List.of()), Duration.ofSeconds(2)), options(Duration.ofSeconds(30), Duration.ofMillis(200), 1));
+
+            assertThatThrownBy(() -> w.guard(new LocalProcessLauncher(), List.of("/bin/sh", "-c", "touch " + marker)))
+                    .isInstanceOf(InvalidInputException.class);
+            assertThat(marker).doesNotExist();
         }
 
         @Test

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -20,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Push mode against a real Alertmanager: its webhook wakes a watch whose next poll is ten minutes
- * away, so only the push can make it roll back within the test's lifetime.
+ * away; the alert reaches Alertmanager only after the watch's first observation, so only the
+ * push can make it roll back within the test's lifetime.
  */
 class PushModeTest {
 
@@ -40,21 +42,45 @@ class PushModeTest {
         try (AuditStore store = AuditStores.open(new AuditStores.Config("jdbc:h2:mem:push" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1"));
              RecordingWebhook hook = new RecordingWebhook(wakeup);
              LocalAlertmanager alertmanager = LocalAlertmanager.start(dir, hook.webhook.url(), TOKEN.toCharArray())) {
-            RecordingProgress progress = hook.progress.withReaction(line -> {
-                if (line.contains("watching alertmanager")) {
+            RecordingProgress progress = hook.progress;
+            AlertSource alertmanagerAlerts = AlertmanagerAlerts.of(alertmanager.url().toString(),
+                    AlertSelector.parse(List.of("HighErrorRate"), List.of("track=\"canary\"")), Duration.ofSeconds(2));
+            CountDownLatch firstObservationAnswered = new CountDownLatch(1);
+            AlertSource source = new AlertSource() {
+                @Override
+                public String describe() {
+                    return alertmanagerAlerts.describe();
+                }
+
+                @Override
+                public List<FiringAlert> firing() throws AlertSourceException {
+                    try {
+                        return alertmanagerAlerts.firing();
+                    } finally {
+                        firstObservationAnswered.countDown();
+                    }
+                }
+            };
+            Thread pusher = new Thread(() -> {
+                try {
+                    firstObservationAnswered.await();
                     alertmanager.post(alert);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
             });
-            AlertWatch watch = new AlertWatch(
-                    AlertmanagerAlerts.of(alertmanager.url().toString(),
-                            AlertSelector.parse(List.of("HighErrorRate"), List.of("track=\"canary\"")), Duration.ofSeconds(2)),
-                    new WatchOptions(Duration.ofMinutes(10), Duration.ofMinutes(10), 1, OnError.FAIL, 3),
+            pusher.start();
+            AlertWatch watch = new AlertWatch(source, new WatchOptions(Duration.ofMinutes(10), Duration.ofMinutes(10), 1, OnError.FAIL, 3),
                     target, new WatchSubject(null, null, "shop", "web"), store, new Origin("tester", "cli://test"), progress, wakeup);
 
             assertThatThrownBy(watch::watch).isInstanceOf(DeploymentFailedException.class)
                     .hasMessageContaining("alert HighErrorRate{service=\"web\", track=\"canary\"} firing since");
             assertThat(target.calls).containsExactly("zeroTraffic", "rollBack");
-            assertThat(progress.text()).contains("Alertmanager pushed 1 firing alert(s)").doesNotContain(TOKEN);
+            pusher.join();
+            String lines = progress.text();
+            assertThat(lines).doesNotContain(TOKEN);
+            assertThat(lines.indexOf("Alertmanager pushed 1 firing alert(s)")).as("the push came before the firing observation")
+                    .isNotNegative().isLessThan(lines.indexOf("firing since"));
         }
     }
 
