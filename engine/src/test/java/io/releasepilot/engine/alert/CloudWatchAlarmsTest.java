@@ -161,6 +161,7 @@ class CloudWatchAlarmsTest {
                 .hasMessageContaining("failed 2 observations in a row")
                 .hasMessageContaining("CloudWatch DescribeAlarms failed");
         assertThat(target.calls).isEmpty();
-        assertThat(progress.text()).contains("could not check the source before watching");
+        assertThat(progress.text()).contains("could not check the source before watching")
+                .doesNotContain("not-a-real-secret").doesNotContain("AKIDEXAMPLE");
     }
 }
