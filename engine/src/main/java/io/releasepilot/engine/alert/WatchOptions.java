@@ -52,10 +52,6 @@ public record WatchOptions(Duration window, Duration interval, int failureLimit,
         return new WatchOptions(value, interval, failureLimit, onError, errorLimit);
     }
 
-    public WatchOptions withInterval(Duration value) {
-        return new WatchOptions(window, value, failureLimit, onError, errorLimit);
-    }
-
     public WatchOptions withFailureLimit(int value) {
         return new WatchOptions(window, interval, value, onError, errorLimit);
     }
