@@ -3,6 +3,7 @@ package io.releasepilot.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.releasepilot.engine.alert.bench.AlertBenchmark;
 import io.releasepilot.engine.audit.AuditBenchmark;
 import io.releasepilot.engine.bench.BenchReport;
 import io.releasepilot.engine.bench.Figure;
@@ -42,7 +43,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--work-dir", paramLabel = "DIR", description = "Where scratch stores go. Default: a temporary directory, removed afterwards.")
     Path workDir;
 
-    enum Bench { audit, snapshot, image }
+    enum Bench { audit, snapshot, image, alert }
 
     @Override
     public Integer call() throws Exception {
@@ -54,6 +55,7 @@ final class BenchCommand implements Callable<Integer> {
                 case audit -> new AuditBenchmark(dir, records, line -> ctx.err().println(line)).run();
                 case snapshot -> new SnapshotBenchmark(dir, snapshotRows, line -> ctx.err().println(line)).run();
                 case image -> new ImageBenchmark(dir, rounds, line -> ctx.err().println(line)).run();
+                case alert -> new AlertBenchmark(dir, AlertBenchmark.DEFAULT_TRIALS, line -> ctx.err().println(line)).run();
             };
         } finally {
             if (workDir == null) {

@@ -1,0 +1,225 @@
+package io.releasepilot.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.releasepilot.engine.EnvironmentException;
+import io.releasepilot.engine.InvalidInputException;
+import io.releasepilot.engine.alert.AlertSelector;
+import io.releasepilot.engine.alert.AlertSource;
+import io.releasepilot.engine.alert.AlertWatch;
+import io.releasepilot.engine.alert.AlertmanagerAlerts;
+import io.releasepilot.engine.alert.CloudWatchAlarms;
+import io.releasepilot.engine.alert.OnError;
+import io.releasepilot.engine.alert.PromQlCondition;
+import io.releasepilot.engine.alert.PrometheusAlerts;
+import io.releasepilot.engine.alert.Threshold;
+import io.releasepilot.engine.alert.WatchOptions;
+import io.releasepilot.engine.alert.WatchReport;
+import io.releasepilot.engine.alert.WatchSubject;
+import io.releasepilot.engine.audit.AuditStore;
+import io.releasepilot.engine.host.LocalProcessLauncher;
+import io.releasepilot.engine.host.ProgressListener;
+import io.releasepilot.engine.input.Durations;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "rollback-on-alert", mixinStandardHelpOptions = true,
+        description = {"Watch alerts for a canary and roll it back by itself when one fires: canary traffic goes to 0 at once, "
+                + "then the rollback. With a COMMAND after --, run it while watching and stop it on a trigger.",
+            "Exit 1 after a rollback, naming the alert and since when it fired; 2 for bad input (checked before anything is contacted)."})
+final class RollbackOnAlertCommand implements Callable<Integer> {
+
+    /** No request to a source takes longer than this, however long the interval. */
+    private static final Duration MAX_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration MIN_REQUEST_TIMEOUT = Duration.ofSeconds(1);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--namespace", required = true, description = "Namespace of the deployment.")
+    String namespace;
+
+    @Option(names = "--deployment", required = true, description = "The stable Deployment whose canary is watched.")
+    String deployment;
+
+    @Option(names = "--prometheus", paramLabel = "URL",
+            description = "Prometheus base URL: its firing alerts (/api/v1/alerts) count; with --promql, where the query runs.")
+    String prometheus;
+
+    @Option(names = "--alertmanager", paramLabel = "URL",
+            description = "Alertmanager base URL: its active alerts (/api/v2/alerts) count; silenced and inhibited ones do not.")
+    String alertmanager;
+
+    @Option(names = "--promql", paramLabel = "Q", description = "A PromQL query (instant vector or scalar), with --threshold and --prometheus.")
+    String promql;
+
+    @Option(names = "--threshold", paramLabel = "X",
+            description = "When a --promql sample fires: a number meaning 'above it' (0.05), or >0.05, >=0.05, <0.99, <=0.99, ==0, !=1.")
+    String threshold;
+
+    @Option(names = "--cloudwatch-alarm", paramLabel = "NAME",
+            description = "A CloudWatch alarm that fires in state ALARM (repeatable). Region and credentials: the AWS SDK's default chains.")
+    List<String> cloudWatchAlarms = new ArrayList<>();
+
+    @Option(names = "--alert", paramLabel = "NAME", description = "An alert name that counts (repeatable; any of them).")
+    List<String> alerts = new ArrayList<>();
+
+    @Option(names = "--matcher", paramLabel = "EXPR",
+            description = "A label matcher every counted alert satisfies (repeatable), e.g. track=\"canary\", service=~\"web|api\", env!~\"dev.*\".")
+    List<String> matchers = new ArrayList<>();
+
+    @Option(names = "--window", paramLabel = "DUR",
+            description = "How long to watch; with a COMMAND, the longest it may run. Default: 10m.")
+    String window = "10m";
+
+    @Option(names = "--interval", paramLabel = "DUR", description = "Time between observations. Default: 15s.")
+    String interval = "15s";
+
+    @Option(names = "--failure-limit", paramLabel = "N",
+            description = "Observations in a row with a counted alert firing before rolling back (at least 1). Default: 1.")
+    String failureLimit = "1";
+
+    @Option(names = "--on-error", paramLabel = "fail|rollback|ignore",
+            description = "After " + WatchOptions.DEFAULT_ERROR_LIMIT + " failed observations of the source in a row: fail (exit 3, canary left as it is), "
+                    + "rollback, or ignore (watch on). Default: fail.")
+    String onError = "fail";
+
+    @Parameters(paramLabel = "COMMAND", arity = "0..*", description = "After --: a command to guard, e.g. -- ./smoke-test.sh.")
+    List<String> command = new ArrayList<>();
+
+    @Override
+    public Integer call() throws InterruptedException {
+        CliContext ctx = new CliContext(spec);
+        WatchSubject subject = new WatchSubject(null, null, namespace, deployment);
+        WatchOptions options = new WatchOptions(Durations.parsePositive("window", window), Durations.parsePositive("interval", interval),
+                parseFailureLimit(), OnError.parse("on-error", onError), WatchOptions.DEFAULT_ERROR_LIMIT);
+        Supplier<AlertSource> source = source(options.interval());
+        if (!command.isEmpty() && command.get(0).isBlank()) {
+            throw new InvalidInputException("command", String.join(" ", command), "a command to run while watching, e.g. -- ./smoke-test.sh");
+        }
+        Path kubeconfig = ((ReleasePilotCommand) spec.root().userObject()).kubeconfig;
+        if (kubeconfig != null && !(Files.isRegularFile(kubeconfig) && Files.isReadable(kubeconfig))) {
+            throw new InvalidInputException("kubeconfig", kubeconfig.toString(), "a readable kubeconfig file");
+        }
+        // with --output json, standard output carries only the JSON result
+        ProgressListener progress = line -> (ctx.json() ? ctx.err() : ctx.out()).println(line);
+        RollbackTargetFactory factory = rollbackTargets();
+        try (AuditStore store = ctx.openStore();
+             RollbackTargetFactory.Opened target = factory.open(ctx, store, progress, subject.namespace(), subject.deployment());
+             AlertSource alertSource = source.get()) {
+            AlertWatch watch = new AlertWatch(alertSource, options, target, subject, store, ctx.origin(), progress);
+            WatchReport report = command.isEmpty() ? watch.watch() : watch.guard(new LocalProcessLauncher(), command);
+            print(ctx, target.describe(), report);
+        }
+        return 0;
+    }
+
+    /** Checks every source flag now; the source itself is made only after the store opened. */
+    private Supplier<AlertSource> source(Duration interval) {
+        Duration timeout = interval.compareTo(MAX_REQUEST_TIMEOUT) > 0 ? MAX_REQUEST_TIMEOUT
+                : interval.compareTo(MIN_REQUEST_TIMEOUT) < 0 ? MIN_REQUEST_TIMEOUT : interval;
+        int given = (promql != null ? 1 : prometheus != null ? 1 : 0) + (alertmanager != null ? 1 : 0) + (cloudWatchAlarms.isEmpty() ? 0 : 1);
+        String form = "exactly one source: --prometheus URL, --alertmanager URL, --promql Q --threshold X (with --prometheus URL) "
+                + "or --cloudwatch-alarm NAME";
+        if (given != 1) {
+            throw new InvalidInputException("source", given == 0 ? null : describeGiven(), form);
+        }
+        if (threshold != null && promql == null) {
+            throw new InvalidInputException("threshold", threshold, "no --threshold without --promql");
+        }
+        AlertSelector selector = AlertSelector.parse(alerts, matchers);
+        if (promql != null) {
+            if (prometheus == null) {
+                throw new InvalidInputException("prometheus", null, "the Prometheus base URL the --promql query runs against");
+            }
+            if (threshold == null) {
+                throw new InvalidInputException("threshold", null, Threshold.ACCEPTED_FORM);
+            }
+            PromQlCondition condition = PromQlCondition.of(prometheus, promql, Threshold.parse("threshold", threshold), selector, timeout);
+            return () -> condition;
+        }
+        if (prometheus != null) {
+            PrometheusAlerts alertsSource = PrometheusAlerts.of(prometheus, selector, timeout);
+            return () -> alertsSource;
+        }
+        if (alertmanager != null) {
+            AlertmanagerAlerts alertsSource = AlertmanagerAlerts.of(alertmanager, selector, timeout);
+            return () -> alertsSource;
+        }
+        if (!alerts.isEmpty() || !matchers.isEmpty()) {
+            throw new InvalidInputException(alerts.isEmpty() ? "matcher" : "alert",
+                    String.join(",", alerts.isEmpty() ? matchers : alerts), "nothing with --cloudwatch-alarm: name the alarms with it");
+        }
+        List<String> names = CloudWatchAlarms.validateNames(cloudWatchAlarms);
+        return () -> CloudWatchAlarms.connect(names, timeout);
+    }
+
+    private String describeGiven() {
+        List<String> given = new ArrayList<>();
+        if (prometheus != null) {
+            given.add("--prometheus");
+        }
+        if (promql != null) {
+            given.add("--promql");
+        }
+        if (alertmanager != null) {
+            given.add("--alertmanager");
+        }
+        if (!cloudWatchAlarms.isEmpty()) {
+            given.add("--cloudwatch-alarm");
+        }
+        return String.join(" and ", given);
+    }
+
+    private int parseFailureLimit() {
+        String form = "a whole number of at least 1 (consecutive firing observations before rolling back)";
+        try {
+            int n = Integer.parseInt(failureLimit.trim());
+            if (n < 1) {
+                throw new InvalidInputException("failure-limit", failureLimit, form);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new InvalidInputException("failure-limit", failureLimit, form);
+        }
+    }
+
+    private static RollbackTargetFactory rollbackTargets() {
+        Iterator<RollbackTargetFactory> found = ServiceLoader.load(RollbackTargetFactory.class).iterator();
+        if (!found.hasNext()) {
+            throw new EnvironmentException("this build has no rollback target (no " + RollbackTargetFactory.class.getName()
+                    + " service): it needs the Kubernetes delivery module");
+        }
+        return found.next();
+    }
+
+    private static void print(CliContext ctx, String target, WatchReport report) {
+        if (ctx.json()) {
+            ObjectNode o = new ObjectMapper().createObjectNode();
+            o.put("target", target);
+            o.put("rolledBack", false);
+            o.put("observations", report.observations());
+            o.put("sourceErrors", report.sourceErrors());
+            o.put("watchedSeconds", report.watched().toMillis() / 1000.0);
+            if (report.bodyExitCode() != null) {
+                o.put("commandExitCode", report.bodyExitCode());
+            }
+            ctx.out().println(o);
+        } else {
+            ctx.out().printf("no alert fired for %s: %d observation(s), %d failed%s%n", target, report.observations(), report.sourceErrors(),
+                    report.bodyExitCode() == null ? "" : "; the command exited with " + report.bodyExitCode());
+        }
+    }
+}

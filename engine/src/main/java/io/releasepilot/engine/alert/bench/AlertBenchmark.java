@@ -1,0 +1,236 @@
+package io.releasepilot.engine.alert.bench;
+
+import io.releasepilot.engine.DeploymentFailedException;
+import io.releasepilot.engine.EnvironmentException;
+import io.releasepilot.engine.alert.AlertSelector;
+import io.releasepilot.engine.alert.AlertSource;
+import io.releasepilot.engine.alert.AlertSourceException;
+import io.releasepilot.engine.alert.FiringAlert;
+import io.releasepilot.engine.alert.AlertWatch;
+import io.releasepilot.engine.alert.AlertmanagerAlerts;
+import io.releasepilot.engine.alert.AlertmanagerWebhook;
+import io.releasepilot.engine.alert.OnError;
+import io.releasepilot.engine.alert.PrometheusAlerts;
+import io.releasepilot.engine.alert.RollbackTarget;
+import io.releasepilot.engine.alert.Wakeup;
+import io.releasepilot.engine.alert.WatchOptions;
+import io.releasepilot.engine.alert.WatchSubject;
+import io.releasepilot.engine.audit.AuditStore;
+import io.releasepilot.engine.audit.AuditStores;
+import io.releasepilot.engine.bench.BenchReport;
+import io.releasepilot.engine.bench.Figure;
+import io.releasepilot.engine.host.Origin;
+import io.releasepilot.engine.host.ProgressListener;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * {@code release-pilot bench alert}: how long from an alert firing to canary traffic at 0, with a
+ * real Prometheus and Alertmanager. Poll mode: from the moment the alert is firing in Prometheus's
+ * API to traffic 0, at interval 1 s (target p95 ≤ interval + 0.3 s). Push mode: from Alertmanager's
+ * webhook send to traffic 0 (target p95 ≤ 0.1 s). The rollback target records the moment instead
+ * of changing a cluster, so the figures are the watch's own latency.
+ */
+public final class AlertBenchmark {
+
+    public static final int DEFAULT_TRIALS = 20;
+    private static final Duration INTERVAL = Duration.ofSeconds(1);
+    private static final String RULES = """
+            groups:
+              - name: canary
+                rules:
+                  - alert: HighErrorRate
+                    expr: canary_error_ratio > 0.05
+            """;
+    private static final Origin ORIGIN = new Origin("bench", "cli://bench");
+
+    private final Path workDir;
+    private final int trials;
+    private final ProgressListener progress;
+    private final Random random = new Random(42);
+
+    public AlertBenchmark(Path workDir, int trials, ProgressListener progress) {
+        this.workDir = workDir;
+        this.trials = trials;
+        this.progress = progress;
+    }
+
+    public BenchReport run() throws Exception {
+        List<Figure> figures = new ArrayList<>();
+        try (AuditStore store = AuditStores.open(new AuditStores.Config("jdbc:h2:mem:bench-alert-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1"))) {
+            figures.addAll(pollMode(store));
+            figures.addAll(pushMode(store));
+        }
+        return new BenchReport("alert", figures);
+    }
+
+    private List<Figure> pollMode(AuditStore store) throws Exception {
+        progress.line("[bench alert] poll mode: %d trials, interval %d s, against a real Prometheus", trials, INTERVAL.toSeconds());
+        double[] latencies = new double[trials];
+        try (MetricsTarget metrics = MetricsTarget.start();
+             LocalPrometheus prometheus = LocalPrometheus.start(workDir, metrics, RULES, null)) {
+            for (int i = 0; i < trials; i++) {
+                String service = "poll-" + i;
+                Stamp stamp = new Stamp();
+                CountDownLatch watching = new CountDownLatch(1);
+                AlertSource source = PrometheusAlerts.of(prometheus.url().toString(),
+                        AlertSelector.parse(List.of("HighErrorRate"), List.of("service=\"" + service + "\"")), Duration.ofSeconds(2));
+                AlertWatch watch = new AlertWatch(source, new WatchOptions(Duration.ofMinutes(1), INTERVAL, 1, OnError.FAIL, 3),
+                        stamp, new WatchSubject(null, null, "bench", "web"), store, ORIGIN, line -> watching.countDown());
+                // Prometheus evaluates on its own 1 s schedule: a random start puts the watch's ticks at
+                // a random phase to it, as in life (otherwise each trial inherits the last one's phase)
+                Thread.sleep(random.nextInt((int) INTERVAL.toMillis()));
+                Thread watcher = start(watch, stamp);
+                watching.await();
+                metrics.set("canary_error_ratio{service=\"" + service + "\"}", 1);
+                long firingSeen = awaitFiring(prometheus, service);
+                watcher.join(Duration.ofMinutes(1).toMillis());
+                stamp.requireTriggered(service);
+                latencies[i] = (stamp.zeroedAt.get() - firingSeen) / 1e9;
+                metrics.set("canary_error_ratio{service=\"" + service + "\"}", 0);
+                progress.line("[bench alert] poll trial %d/%d: %.3f s", i + 1, trials, latencies[i]);
+            }
+        }
+        double budget = INTERVAL.toMillis() / 1000.0 + 0.3;
+        return List.of(
+                Figure.plain("poll: firing in Prometheus API -> canary traffic 0, p50", percentile(latencies, 50), "s", null),
+                Figure.plain("poll: firing in Prometheus API -> canary traffic 0, p95", percentile(latencies, 95), "s", budget),
+                Figure.plain("poll: firing in Prometheus API -> canary traffic 0, max", percentile(latencies, 100), "s", null));
+    }
+
+    private List<Figure> pushMode(AuditStore store) throws Exception {
+        progress.line("[bench alert] push mode: %d trials, a real Alertmanager's webhook wakes a watch polling every 10 min", trials);
+        double[] fromSend = new double[trials];
+        double[] fromPost = new double[trials];
+        byte[] secret = new byte[24];
+        new SecureRandom().nextBytes(secret);
+        char[] token = HexFormat.of().formatHex(secret).toCharArray();
+        Wakeup wakeup = new Wakeup();
+        AtomicLong pushedAt = new AtomicLong();
+        ProgressListener webhookLines = line -> pushedAt.compareAndSet(0, System.nanoTime());
+        try (AlertmanagerWebhook webhook = AlertmanagerWebhook.startOnLoopback(0, token, wakeup, webhookLines);
+             LocalAlertmanager alertmanager = LocalAlertmanager.start(workDir, webhook.url(), token)) {
+            for (int i = 0; i < trials; i++) {
+                String service = "push-" + i;
+                Stamp stamp = new Stamp();
+                FirstObservation source = new FirstObservation(AlertmanagerAlerts.of(alertmanager.url().toString(),
+                        AlertSelector.parse(List.of("HighErrorRate"), List.of("service=\"" + service + "\"")), Duration.ofSeconds(2)));
+                AlertWatch watch = new AlertWatch(source, new WatchOptions(Duration.ofMinutes(10), Duration.ofMinutes(10), 1, OnError.FAIL, 3),
+                        stamp, new WatchSubject(null, null, "bench", "web"), store, ORIGIN, line -> { }, wakeup);
+                pushedAt.set(0);
+                Thread watcher = start(watch, stamp);
+                // the push must wake the watch from its wait, not race its first observation
+                source.done.await();
+                long posted = System.nanoTime();
+                alertmanager.post("""
+                        [{"labels":{"alertname":"HighErrorRate","service":"%s"},"startsAt":"%s"}]
+                        """.formatted(service, Instant.now()));
+                watcher.join(Duration.ofMinutes(1).toMillis());
+                stamp.requireTriggered(service);
+                fromSend[i] = (stamp.zeroedAt.get() - pushedAt.get()) / 1e9;
+                fromPost[i] = (stamp.zeroedAt.get() - posted) / 1e9;
+                progress.line("[bench alert] push trial %d/%d: %.3f s from the webhook, %.3f s from posting to Alertmanager",
+                        i + 1, trials, fromSend[i], fromPost[i]);
+            }
+        }
+        return List.of(
+                Figure.plain("push: Alertmanager webhook send -> canary traffic 0, p50", percentile(fromSend, 50), "s", null),
+                Figure.plain("push: Alertmanager webhook send -> canary traffic 0, p95", percentile(fromSend, 95), "s", 0.1),
+                Figure.plain("push: alert posted to Alertmanager -> canary traffic 0, p95", percentile(fromPost, 95), "s", null));
+    }
+
+    /** A source that says when its first observation has been answered. */
+    private static final class FirstObservation implements AlertSource {
+        final CountDownLatch done = new CountDownLatch(1);
+        private final AlertSource delegate;
+
+        FirstObservation(AlertSource delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public String describe() {
+            return delegate.describe();
+        }
+
+        @Override
+        public List<FiringAlert> firing() throws AlertSourceException {
+            try {
+                return delegate.firing();
+            } finally {
+                done.countDown();
+            }
+        }
+    }
+
+    private static Thread start(AlertWatch watch, Stamp stamp) {
+        Thread t = new Thread(() -> {
+            try {
+                watch.watch();
+            } catch (DeploymentFailedException expected) {
+                stamp.outcome.set(expected);
+            } catch (InterruptedException | RuntimeException e) {
+                stamp.outcome.set(e);
+            }
+        }, "bench-alert-watch");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** Polls Prometheus's API closely so the firing moment is known to a few milliseconds. */
+    private static long awaitFiring(LocalPrometheus prometheus, String service) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            if ("firing".equals(prometheus.alertState("HighErrorRate", "service", service))) {
+                return System.nanoTime();
+            }
+            ServerProcess.pause(5);
+        }
+        throw new EnvironmentException("HighErrorRate for " + service + " was not firing in Prometheus within 30 s");
+    }
+
+    static double percentile(double[] values, int p) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int rank = (int) Math.ceil(p / 100.0 * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+    }
+
+    /** The bench's rollback target: notes when traffic went to 0, changes nothing. */
+    private static final class Stamp implements RollbackTarget {
+        final AtomicLong zeroedAt = new AtomicLong();
+        final AtomicReference<Exception> outcome = new AtomicReference<>();
+
+        @Override
+        public void zeroTraffic() {
+            zeroedAt.compareAndSet(0, System.nanoTime());
+        }
+
+        @Override
+        public void rollBack(String reason) {
+        }
+
+        @Override
+        public String describe() {
+            return "bench/web";
+        }
+
+        void requireTriggered(String service) {
+            if (zeroedAt.get() == 0 || !(outcome.get() instanceof DeploymentFailedException)) {
+                throw new EnvironmentException("the watch for " + service + " did not roll back: " + outcome.get());
+            }
+        }
+    }
+}
