@@ -20,13 +20,13 @@ public final class AuditStores {
     /**
      * The embedded store is an SQLite file in WAL mode with synchronous=FULL: a commit is in the
      * write-ahead log, synced, before the caller hears of it, and several processes share the file
-     * through SQLite's own locks. Appends open IMMEDIATE transactions, so writers queue for the
+     * through SQLite's own locks. Appends begin IMMEDIATE transactions, so writers queue for the
      * write lock instead of failing half-way; a busy store is waited for, not refused.
      * (H2, which DESIGN.md first named, lost acknowledged commits after SIGKILL in our crash test
      * even with WRITE_DELAY=0; see docs/audit.md.)
      */
     private static final String SQLITE_SETTINGS =
-            "?journal_mode=WAL&synchronous=FULL&busy_timeout=30000&transaction_mode=IMMEDIATE&foreign_keys=false";
+            "?journal_mode=WAL&synchronous=FULL&busy_timeout=30000";
     private static final String H2_SETTINGS = ";WRITE_DELAY=0;AUTO_SERVER=TRUE;LOCK_TIMEOUT=30000";
     private static final int OPEN_ATTEMPTS = 3;
 

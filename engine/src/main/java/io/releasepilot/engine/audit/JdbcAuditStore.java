@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Logger;
 
 /**
@@ -41,17 +42,17 @@ final class JdbcAuditStore implements AuditStore {
     private final String location;
     private final CheckpointSigner signer;
     private final Clock clock;
+    private final Dialect dialect;
     /**
-     * Locks the chain head for the rest of the transaction. SQLite has no row locks: there the
-     * append's IMMEDIATE transaction already holds the database's write lock.
+     * Writers in this process queue here, in order, instead of in the database: SQLite's busy
+     * handler waits in sleeps of up to 100 ms, which would throttle eight threads of one build
+     * far below what the database can do. Other processes still queue on the database's lock.
      */
-    private final String lockHeadSql;
+    private final ReentrantLock appendLock = new ReentrantLock(true);
 
     JdbcAuditStore(HikariDataSource dataSource, String location, CheckpointSigner signer, Clock clock) {
         this.dataSource = dataSource;
-        this.lockHeadSql = dataSource.getJdbcUrl().startsWith("jdbc:sqlite:")
-                ? "SELECT seq, hash FROM audit_head WHERE id = 1"
-                : "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE";
+        this.dialect = dataSource.getJdbcUrl().startsWith("jdbc:sqlite:") ? Dialect.SQLITE : Dialect.ROW_LOCKING;
         this.location = location;
         this.signer = signer;
         this.clock = clock;
@@ -69,6 +70,7 @@ final class JdbcAuditStore implements AuditStore {
         }
         SQLException last = null;
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+            appendLock.lock();
             try (Connection c = dataSource.getConnection()) {
                 return appendInTransaction(c, events, origin);
             } catch (SQLException e) {
@@ -78,6 +80,8 @@ final class JdbcAuditStore implements AuditStore {
                 last = e;
                 int tried = attempt;
                 LOG.fine(() -> "audit append contended on attempt " + tried + ": " + e.getMessage());
+            } finally {
+                appendLock.unlock();
             }
         }
         throw new EnvironmentException("cannot append to the audit store " + location + " after " + MAX_ATTEMPTS
@@ -85,7 +89,7 @@ final class JdbcAuditStore implements AuditStore {
     }
 
     private List<AuditRecord> appendInTransaction(Connection c, List<AuditEvent> events, Origin origin) throws SQLException {
-        c.setAutoCommit(false);
+        dialect.begin(c);
         try {
             ChainHead head = lockHead(c);
             List<AuditRecord> sealed = new ArrayList<>(events.size());
@@ -113,18 +117,16 @@ final class JdbcAuditStore implements AuditStore {
                     }
                 }
             }
-            c.commit();
+            dialect.commit(c);
             return sealed;
         } catch (SQLException | RuntimeException e) {
-            rollbackQuietly(c);
+            dialect.rollbackQuietly(c);
             throw e;
-        } finally {
-            c.setAutoCommit(true);
         }
     }
 
     private ChainHead lockHead(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(lockHeadSql);
+        try (PreparedStatement ps = c.prepareStatement(dialect.lockHeadSql);
              ResultSet rs = ps.executeQuery()) {
             if (!rs.next()) {
                 throw new SQLException("the audit_head row is missing: the store was not initialised by Release Pilot");
@@ -176,27 +178,28 @@ final class JdbcAuditStore implements AuditStore {
         if (signer == null) {
             throw new IllegalStateException("no checkpoint signing key was given for the audit store " + location);
         }
+        appendLock.lock();
         try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
+            dialect.begin(c);
             try {
                 ChainHead head = lockHead(c);
                 Optional<Checkpoint> existing = checkpointAt(c, head.seq());
                 if (existing.isPresent()) {
-                    c.commit();
+                    dialect.commit(c);
                     return existing.get();
                 }
                 Checkpoint cp = signer.sign(head.seq(), head.hash(), clock.instant());
                 insertCheckpoint(c, cp);
-                c.commit();
+                dialect.commit(c);
                 return cp;
             } catch (SQLException | RuntimeException e) {
-                rollbackQuietly(c);
+                dialect.rollbackQuietly(c);
                 throw e;
-            } finally {
-                c.setAutoCommit(true);
             }
         } catch (SQLException e) {
             throw storeError("sign a checkpoint in", e);
+        } finally {
+            appendLock.unlock();
         }
     }
 
@@ -451,11 +454,76 @@ final class JdbcAuditStore implements AuditStore {
         return false;
     }
 
-    private static void rollbackQuietly(Connection c) {
-        try {
-            c.rollback();
-        } catch (SQLException e) {
-            LOG.fine(() -> "rollback failed: " + e.getMessage());
+    /** How a transaction that owns the chain head begins and ends. */
+    private enum Dialect {
+        /**
+         * SQLite has no row locks: BEGIN IMMEDIATE takes the database's write lock up front, so
+         * the head read and the writes that follow cannot interleave with another writer. Issued
+         * as statements because the driver's own transactions re-open a new one after each commit.
+         */
+        SQLITE("SELECT seq, hash FROM audit_head WHERE id = 1") {
+            @Override
+            void begin(Connection c) throws SQLException {
+                execute(c, "BEGIN IMMEDIATE");
+            }
+
+            @Override
+            void commit(Connection c) throws SQLException {
+                execute(c, "COMMIT");
+            }
+
+            @Override
+            void rollback(Connection c) throws SQLException {
+                execute(c, "ROLLBACK");
+            }
+        },
+        /** PostgreSQL and H2: an ordinary transaction, the head row locked FOR UPDATE. */
+        ROW_LOCKING("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE") {
+            @Override
+            void begin(Connection c) throws SQLException {
+                c.setAutoCommit(false);
+            }
+
+            @Override
+            void commit(Connection c) throws SQLException {
+                c.commit();
+                c.setAutoCommit(true);
+            }
+
+            @Override
+            void rollback(Connection c) throws SQLException {
+                try {
+                    c.rollback();
+                } finally {
+                    c.setAutoCommit(true);
+                }
+            }
+        };
+
+        final String lockHeadSql;
+
+        Dialect(String lockHeadSql) {
+            this.lockHeadSql = lockHeadSql;
+        }
+
+        abstract void begin(Connection c) throws SQLException;
+
+        abstract void commit(Connection c) throws SQLException;
+
+        abstract void rollback(Connection c) throws SQLException;
+
+        void rollbackQuietly(Connection c) {
+            try {
+                rollback(c);
+            } catch (SQLException e) {
+                LOG.fine(() -> "rollback failed: " + e.getMessage());
+            }
+        }
+
+        private static void execute(Connection c, String sql) throws SQLException {
+            try (java.sql.Statement s = c.createStatement()) {
+                s.execute(sql);
+            }
         }
     }
 }
