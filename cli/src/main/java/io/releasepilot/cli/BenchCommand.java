@@ -33,7 +33,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--work-dir", paramLabel = "DIR", description = "Where scratch stores go. Default: a temporary directory, removed afterwards.")
     Path workDir;
 
-    enum Bench { audit }
+    enum Bench { audit, dashboard }
 
     @Override
     public Integer call() throws Exception {
@@ -43,6 +43,7 @@ final class BenchCommand implements Callable<Integer> {
         try {
             report = switch (bench) {
                 case audit -> new AuditBenchmark(dir, records, line -> ctx.err().println(line)).run();
+                case dashboard -> new DashboardBenchmark(dir, records, line -> ctx.err().println(line)).run();
             };
         } finally {
             if (workDir == null) {

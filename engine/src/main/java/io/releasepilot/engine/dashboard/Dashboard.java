@@ -47,6 +47,10 @@ public final class Dashboard implements AutoCloseable {
             return new Config(Lifecycle.DEFAULT, Duration.ofDays(30), Duration.ofMinutes(1), null, Clock.systemUTC());
         }
 
+        public Config withLifecycle(Lifecycle value) {
+            return new Config(value, doraWindow, verifyInterval, publicKey, clock);
+        }
+
         public Config withPublicKey(PublicKey value) {
             return new Config(lifecycle, doraWindow, verifyInterval, value, clock);
         }

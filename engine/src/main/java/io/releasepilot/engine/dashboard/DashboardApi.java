@@ -71,7 +71,7 @@ public final class DashboardApi {
                         Map.of("Allow", "GET, HEAD"));
             }
             if (ASSETS.containsKey(path)) {
-                onlyParameters(request);
+                // The page ignores its query, so a link may carry one (a cache-buster, a bookmark's note).
                 return asset(ASSETS.get(path), request);
             }
             switch (path) {

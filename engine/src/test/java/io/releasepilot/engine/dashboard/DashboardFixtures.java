@@ -7,8 +7,12 @@ import io.releasepilot.engine.audit.AuditStores;
 import io.releasepilot.engine.audit.Outcome;
 import io.releasepilot.engine.host.Origin;
 import io.releasepilot.engine.testing.MutableClock;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.UUID;
 
 /** Stores seeded with a known delivery story, shared by the engine's and the CLI's dashboard tests. */
@@ -26,8 +30,14 @@ public final class DashboardFixtures {
                 .withClock(clock));
     }
 
+    /** A digest reference that looks like a real one: the SHA-256 of the service and build number. */
     public static String image(String service, int build) {
-        return "registry.example.com/shop/" + service + "@sha256:" + String.format("%064x", (long) service.hashCode() * 31 + build);
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest((service + "#" + build).getBytes(StandardCharsets.UTF_8));
+            return "registry.example.com/shop/" + service + "@sha256:" + HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
