@@ -46,7 +46,7 @@ final class ServeCommand implements Callable<Integer> {
     Path tokenFile;
 
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() {
         CliContext ctx = new CliContext(spec);
         if (port < 0 || port > 65535) {
             throw new InvalidInputException("port", String.valueOf(port), "a TCP port from 1 to 65535 (0: any free port)");
@@ -60,21 +60,23 @@ final class ServeCommand implements Callable<Integer> {
         PublicKey publicKey = Files.exists(CliContext.defaultPublicKey())
                 ? CheckpointKeys.readPublic("public-key", CliContext.defaultPublicKey()) : null;
 
+        // Ctrl-C runs the shutdown hook: it releases the wait below, then holds the JVM until the
+        // server, the dashboard and the store are closed.
+        CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stop.countDown();
+            try {
+                stopped.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "release-pilot-serve-stop");
         try (AuditStore store = ctx.openStore();
              Dashboard dashboard = new Dashboard(store, Dashboard.Config.defaults().withPublicKey(publicKey))) {
             ctx.err().printf("[serve] reading the audit trail %s%n", store.location());
             ctx.err().flush();
             dashboard.warmUp();
-            CountDownLatch stop = new CountDownLatch(1);
-            CountDownLatch stopped = new CountDownLatch(1);
-            Thread hook = new Thread(() -> {
-                stop.countDown();
-                try {
-                    stopped.await(5, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "release-pilot-serve-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             try (DashboardServer server = DashboardServer.start(new DashboardApi(dashboard), new InetSocketAddress(address, port), token)) {
                 ctx.out().printf("[serve] dashboard at %s (%d records)%n", server.url(), store.head().seq());
@@ -84,16 +86,16 @@ final class ServeCommand implements Callable<Integer> {
                 ctx.out().println("[serve] press Ctrl-C to stop");
                 ctx.out().flush();
                 stop.await();
-            } finally {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook is running: it waits for the latch below
-                }
-                stopped.countDown();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running and waits for the latch below
+            }
+            stopped.countDown();
         }
         ctx.out().println("[serve] stopped");
         return 0;

@@ -99,6 +99,16 @@ class ServeCommandTest {
     }
 
     @Test
+    void aPortInUseIsAnEnvironmentErrorNamingTheAddress() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            int code = run("serve", "--port", String.valueOf(taken.getLocalPort()));
+
+            assertThat(code).isEqualTo(3);
+            assertThat(err.toString()).contains("error: cannot listen on 127.0.0.1:" + taken.getLocalPort());
+        }
+    }
+
+    @Test
     void servesOnLoopbackByDefaultUntilInterrupted() throws Exception {
         int port = FreePorts.next();
         AtomicInteger exit = new AtomicInteger(-1);
