@@ -78,6 +78,7 @@ public final class Dashboard implements AutoCloseable {
     private final ReleaseLedger ledger;
     private final DeliveryProjection delivery;
     private final VerificationCache verification;
+    private volatile Matrix matrix;
 
     public Dashboard(AuditStore store, Config config) {
         this.store = store;
@@ -95,6 +96,20 @@ public final class Dashboard implements AutoCloseable {
     }
 
     public Summary summary() {
+        long head = store.head().seq();
+        Matrix m = matrix;
+        if (m == null || m.head() != head) {
+            m = readMatrix(head);
+            matrix = m;
+        }
+        return new Summary(m.environments(), m.services(), m.cells(), head, delivery.figures(), verification.current());
+    }
+
+    /**
+     * The matrix as of {@code head}. A record appended while it is read makes the next call see a
+     * newer head and read again, so a stale matrix never outlives one request.
+     */
+    private Matrix readMatrix(long head) {
         List<Placement> cells = ledger.whatRunsWhere();
         Set<String> environments = new LinkedHashSet<>(config.lifecycle().environments());
         Set<String> extra = new TreeSet<>();
@@ -106,8 +121,11 @@ public final class Dashboard implements AutoCloseable {
             }
         }
         environments.addAll(extra);
-        return new Summary(List.copyOf(environments), List.copyOf(services), cells, store.head().seq(),
-                delivery.figures(), verification.current());
+        return new Matrix(head, List.copyOf(environments), List.copyOf(services), List.copyOf(cells));
+    }
+
+    /** What runs where, read at a chain head: re-read only when the head moves. */
+    private record Matrix(long head, List<String> environments, List<String> services, List<Placement> cells) {
     }
 
     public HistoryPage history(String service, Long before, int limit) {

@@ -54,6 +54,18 @@ class DashboardTest {
     }
 
     @Test
+    void aRecordAppendedAfterASummaryAppearsInTheNextOne() {
+        dashboard.summary();
+        store.append(AuditEvent.builder(AuditAction.CANARY_ADVANCED, "api").environment("UAT").release("2.0.0")
+                .image(image("api", 7)).detail("weight", 50).build(), JENKINS);
+
+        Dashboard.Summary summary = dashboard.summary();
+
+        assertThat(summary.records()).isEqualTo(9);
+        assertThat(cell(summary, "api", "UAT").canaryWeight()).isEqualTo(50);
+    }
+
+    @Test
     void doraFiguresFollowTheirDefinitions() {
         DoraFigures d = dashboard.dora();
 
