@@ -198,7 +198,7 @@
     const lastFailed = c.last && c.last.outcome !== 'SUCCEEDED';
     td.classList.add(lastFailed ? 'cell-failed' : c.canary ? 'cell-canary' : c.release || c.image ? 'cell-stable' : 'cell-other');
     if (c.release || c.image) {
-      td.append(el('bdi', 'release', c.release || 'unnamed release'));
+      td.append(el('bdi', 'release', c.release || 'release name not recorded'));
       const digest = el('span', 'digest mono', shortImage(c.image));
       if (c.image) digest.title = c.image;
       td.append(digest);
