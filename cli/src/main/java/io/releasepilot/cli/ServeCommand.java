@@ -2,6 +2,7 @@ package io.releasepilot.cli;
 
 import io.releasepilot.engine.InvalidInputException;
 import io.releasepilot.engine.audit.AuditStore;
+import io.releasepilot.engine.audit.AuditStores;
 import io.releasepilot.engine.audit.CheckpointKeys;
 import io.releasepilot.engine.dashboard.Dashboard;
 import io.releasepilot.engine.dashboard.DashboardApi;
@@ -22,9 +23,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Serve the dashboard: what runs where, each service's history, the audit feed, DORA figures,",
-            "the audit verification status, the JSON API (api/v1/, docs/openapi.yaml) and /metrics for Prometheus.",
-            "Listens on 127.0.0.1 unless --bind names another address, which needs --token-file."})
+        description = "Serve the dashboard: what runs where, each service's history, the audit feed, DORA figures, "
+                + "the audit verification status, the JSON API (api/v1/, docs/openapi.yaml) and /metrics for Prometheus. "
+                + "Listens on 127.0.0.1 unless --bind names another address, which needs --token-file.")
 final class ServeCommand implements Callable<Integer> {
 
     static final int DEFAULT_PORT = 8470;
@@ -33,7 +34,7 @@ final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--port", defaultValue = "" + DEFAULT_PORT,
+    @Option(names = "--port", paramLabel = "N", defaultValue = "" + DEFAULT_PORT,
             description = "TCP port (0: any free port). Default: ${DEFAULT-VALUE}.")
     int port;
 
@@ -72,7 +73,8 @@ final class ServeCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
             }
         }, "release-pilot-serve-stop");
-        try (AuditStore store = ctx.openStore();
+        // The dashboard only reads: the store is opened without a signing key, so none is made.
+        try (AuditStore store = AuditStores.open(ctx.storeConfig(null));
              Dashboard dashboard = new Dashboard(store, Dashboard.Config.defaults().withPublicKey(publicKey))) {
             ctx.err().printf("[serve] reading the audit trail %s%n", store.location());
             ctx.err().flush();
