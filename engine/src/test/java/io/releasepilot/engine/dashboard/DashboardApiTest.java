@@ -132,6 +132,17 @@ class DashboardApiTest {
     }
 
     @Test
+    void anUnreadableStoreIsAJson503NamingIt() throws IOException {
+        store.close();
+
+        ApiResponse response = api.handle(ApiRequest.get("api/v1/feed"));
+
+        assertThat(response.status()).isEqualTo(503);
+        assertThat(JSON.readTree(response.body()).get("error").get("message").asText())
+                .startsWith("cannot query the audit store jdbc:h2:mem:dashboard-");
+    }
+
+    @Test
     void writesAreRefusedWith405AndAllow() {
         ApiResponse response = api.handle(new ApiRequest("POST", "api/v1/summary", Map.of(), null));
 
