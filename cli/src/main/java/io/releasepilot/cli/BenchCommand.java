@@ -43,7 +43,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--work-dir", paramLabel = "DIR", description = "Where scratch stores go. Default: a temporary directory, removed afterwards.")
     Path workDir;
 
-    enum Bench { audit, snapshot, image, alert }
+    enum Bench { audit, snapshot, image, alert, dashboard }
 
     @Override
     public Integer call() throws Exception {
@@ -56,6 +56,7 @@ final class BenchCommand implements Callable<Integer> {
                 case snapshot -> new SnapshotBenchmark(dir, snapshotRows, line -> ctx.err().println(line)).run();
                 case image -> new ImageBenchmark(dir, rounds, line -> ctx.err().println(line)).run();
                 case alert -> new AlertBenchmark(dir, AlertBenchmark.DEFAULT_TRIALS, line -> ctx.err().println(line)).run();
+                case dashboard -> new DashboardBenchmark(dir, records, line -> ctx.err().println(line)).run();
             };
         } finally {
             if (workDir == null) {
