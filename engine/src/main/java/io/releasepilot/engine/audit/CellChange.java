@@ -1,6 +1,5 @@
 package io.releasepilot.engine.audit;
 
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Types;
@@ -56,7 +55,7 @@ final class CellChange {
         return new ArrayList<>(byCell.values());
     }
 
-    void write(Connection c) throws SQLException {
+    void write(AppendSession session) throws SQLException {
         StringBuilder set = new StringBuilder("last_seq = ?");
         if (stableSeq != null) {
             set.append(", stable_seq = ?");
@@ -64,30 +63,28 @@ final class CellChange {
         if (canaryChanged) {
             set.append(", canary_seq = ?");
         }
-        try (PreparedStatement ps = c.prepareStatement("UPDATE audit_cell SET " + set + " WHERE service = ? AND environment = ?")) {
-            int i = 1;
-            ps.setLong(i++, lastSeq);
-            if (stableSeq != null) {
-                ps.setLong(i++, stableSeq);
-            }
-            if (canaryChanged) {
-                setNullable(ps, i++, canarySeq);
-            }
-            ps.setString(i++, service);
-            ps.setString(i, environment);
-            if (ps.executeUpdate() == 1) {
-                return;
-            }
+        PreparedStatement update = session.prepare("UPDATE audit_cell SET " + set + " WHERE service = ? AND environment = ?");
+        int i = 1;
+        update.setLong(i++, lastSeq);
+        if (stableSeq != null) {
+            update.setLong(i++, stableSeq);
         }
-        try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO audit_cell (service, environment, last_seq, stable_seq, canary_seq) VALUES (?, ?, ?, ?, ?)")) {
-            ps.setString(1, service);
-            ps.setString(2, environment);
-            ps.setLong(3, lastSeq);
-            setNullable(ps, 4, stableSeq);
-            setNullable(ps, 5, canarySeq);
-            ps.executeUpdate();
+        if (canaryChanged) {
+            setNullable(update, i++, canarySeq);
         }
+        update.setString(i++, service);
+        update.setString(i, environment);
+        if (update.executeUpdate() == 1) {
+            return;
+        }
+        PreparedStatement insert = session.prepare(
+                "INSERT INTO audit_cell (service, environment, last_seq, stable_seq, canary_seq) VALUES (?, ?, ?, ?, ?)");
+        insert.setString(1, service);
+        insert.setString(2, environment);
+        insert.setLong(3, lastSeq);
+        setNullable(insert, 4, stableSeq);
+        setNullable(insert, 5, canarySeq);
+        insert.executeUpdate();
     }
 
     private static void setNullable(PreparedStatement ps, int index, Long value) throws SQLException {

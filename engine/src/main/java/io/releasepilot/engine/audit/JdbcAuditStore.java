@@ -49,6 +49,8 @@ final class JdbcAuditStore implements AuditStore {
      * far below what the database can do. Other processes still queue on the database's lock.
      */
     private final ReentrantLock appendLock = new ReentrantLock(true);
+    /** Guarded by {@link #appendLock}. */
+    private AppendSession session;
 
     JdbcAuditStore(HikariDataSource dataSource, String location, CheckpointSigner signer, Clock clock) {
         this.dataSource = dataSource;
@@ -71,9 +73,10 @@ final class JdbcAuditStore implements AuditStore {
         SQLException last = null;
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             appendLock.lock();
-            try (Connection c = dataSource.getConnection()) {
-                return appendInTransaction(c, events, origin);
+            try {
+                return appendInTransaction(session(), events, origin);
             } catch (SQLException e) {
+                dropSession();
                 if (!isContention(e)) {
                     throw new EnvironmentException("cannot append to the audit store " + location + ": " + e.getMessage(), e);
                 }
@@ -88,10 +91,26 @@ final class JdbcAuditStore implements AuditStore {
                 + " attempts: the chain head stayed locked by other writers (" + last.getMessage() + ")", last);
     }
 
-    private List<AuditRecord> appendInTransaction(Connection c, List<AuditEvent> events, Origin origin) throws SQLException {
+    /** The append connection, opened on first use; callers hold the append lock. */
+    private AppendSession session() throws SQLException {
+        if (session == null) {
+            session = new AppendSession(dataSource.getConnection());
+        }
+        return session;
+    }
+
+    private void dropSession() {
+        if (session != null) {
+            session.close();
+            session = null;
+        }
+    }
+
+    private List<AuditRecord> appendInTransaction(AppendSession s, List<AuditEvent> events, Origin origin) throws SQLException {
+        Connection c = s.connection();
         dialect.begin(c);
         try {
-            ChainHead head = lockHead(c);
+            ChainHead head = lockHead(s);
             List<AuditRecord> sealed = new ArrayList<>(events.size());
             long seq = head.seq();
             String prev = head.hash();
@@ -101,19 +120,18 @@ final class JdbcAuditStore implements AuditStore {
                 sealed.add(r);
                 prev = r.hash();
             }
-            insertRecords(c, sealed);
+            insertRecords(s, sealed);
             for (CellChange change : CellChange.of(sealed)) {
-                change.write(c);
+                change.write(s);
             }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")) {
-                ps.setLong(1, seq);
-                ps.setString(2, prev);
-                ps.executeUpdate();
-            }
+            PreparedStatement moveHead = s.prepare("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1");
+            moveHead.setLong(1, seq);
+            moveHead.setString(2, prev);
+            moveHead.executeUpdate();
             if (signer != null) {
                 for (AuditRecord r : sealed) {
                     if (r.seq() % signer.interval() == 0) {
-                        insertCheckpoint(c, signer.sign(r.seq(), r.hash(), now));
+                        insertCheckpoint(s, signer.sign(r.seq(), r.hash(), now));
                     }
                 }
             }
@@ -125,9 +143,8 @@ final class JdbcAuditStore implements AuditStore {
         }
     }
 
-    private ChainHead lockHead(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(dialect.lockHeadSql);
-             ResultSet rs = ps.executeQuery()) {
+    private ChainHead lockHead(AppendSession s) throws SQLException {
+        try (ResultSet rs = s.prepare(dialect.lockHeadSql).executeQuery()) {
             if (!rs.next()) {
                 throw new SQLException("the audit_head row is missing: the store was not initialised by Release Pilot");
             }
@@ -135,19 +152,18 @@ final class JdbcAuditStore implements AuditStore {
         }
     }
 
-    private static void insertRecords(Connection c, List<AuditRecord> records) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(INSERT)) {
-            for (AuditRecord r : records) {
-                bind(ps, r);
-                if (records.size() == 1) {
-                    ps.executeUpdate();
-                } else {
-                    ps.addBatch();
-                }
+    private static void insertRecords(AppendSession s, List<AuditRecord> records) throws SQLException {
+        PreparedStatement ps = s.prepare(INSERT);
+        for (AuditRecord r : records) {
+            bind(ps, r);
+            if (records.size() == 1) {
+                ps.executeUpdate();
+            } else {
+                ps.addBatch();
             }
-            if (records.size() > 1) {
-                ps.executeBatch();
-            }
+        }
+        if (records.size() > 1) {
+            ps.executeBatch();
         }
     }
 
@@ -179,17 +195,19 @@ final class JdbcAuditStore implements AuditStore {
             throw new IllegalStateException("no checkpoint signing key was given for the audit store " + location);
         }
         appendLock.lock();
-        try (Connection c = dataSource.getConnection()) {
+        try {
+            AppendSession s = session();
+            Connection c = s.connection();
             dialect.begin(c);
             try {
-                ChainHead head = lockHead(c);
-                Optional<Checkpoint> existing = checkpointAt(c, head.seq());
+                ChainHead head = lockHead(s);
+                Optional<Checkpoint> existing = checkpointAt(s, head.seq());
                 if (existing.isPresent()) {
                     dialect.commit(c);
                     return existing.get();
                 }
                 Checkpoint cp = signer.sign(head.seq(), head.hash(), clock.instant());
-                insertCheckpoint(c, cp);
+                insertCheckpoint(s, cp);
                 dialect.commit(c);
                 return cp;
             } catch (SQLException | RuntimeException e) {
@@ -197,32 +215,29 @@ final class JdbcAuditStore implements AuditStore {
                 throw e;
             }
         } catch (SQLException e) {
+            dropSession();
             throw storeError("sign a checkpoint in", e);
         } finally {
             appendLock.unlock();
         }
     }
 
-    private static Optional<Checkpoint> checkpointAt(Connection c, long seq) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT seq, hash, time_ms, key_id, signature FROM audit_checkpoint WHERE seq = ?")) {
-            ps.setLong(1, seq);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(checkpointOf(rs)) : Optional.empty();
-            }
+    private static Optional<Checkpoint> checkpointAt(AppendSession s, long seq) throws SQLException {
+        PreparedStatement ps = s.prepare("SELECT seq, hash, time_ms, key_id, signature FROM audit_checkpoint WHERE seq = ?");
+        ps.setLong(1, seq);
+        try (ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? Optional.of(checkpointOf(rs)) : Optional.empty();
         }
     }
 
-    private static void insertCheckpoint(Connection c, Checkpoint cp) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO audit_checkpoint (seq, hash, time_ms, key_id, signature) VALUES (?, ?, ?, ?, ?)")) {
-            ps.setLong(1, cp.seq());
-            ps.setString(2, cp.hash());
-            ps.setLong(3, cp.time().toEpochMilli());
-            ps.setString(4, cp.keyId());
-            ps.setString(5, cp.signature());
-            ps.executeUpdate();
-        }
+    private static void insertCheckpoint(AppendSession s, Checkpoint cp) throws SQLException {
+        PreparedStatement ps = s.prepare("INSERT INTO audit_checkpoint (seq, hash, time_ms, key_id, signature) VALUES (?, ?, ?, ?, ?)");
+        ps.setLong(1, cp.seq());
+        ps.setString(2, cp.hash());
+        ps.setLong(3, cp.time().toEpochMilli());
+        ps.setString(4, cp.keyId());
+        ps.setString(5, cp.signature());
+        ps.executeUpdate();
     }
 
     @Override
@@ -364,6 +379,12 @@ final class JdbcAuditStore implements AuditStore {
 
     @Override
     public void close() {
+        appendLock.lock();
+        try {
+            dropSession();
+        } finally {
+            appendLock.unlock();
+        }
         dataSource.close();
     }
 
