@@ -1,0 +1,199 @@
+package io.releasepilot.engine.kube;
+
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.releasepilot.engine.DeploymentFailedException;
+import io.releasepilot.engine.InvalidInputException;
+import io.releasepilot.engine.audit.AuditAction;
+import io.releasepilot.engine.audit.AuditEvent;
+import io.releasepilot.engine.audit.AuditRecord;
+import io.releasepilot.engine.audit.AuditStore;
+import io.releasepilot.engine.audit.Outcome;
+import io.releasepilot.engine.host.Origin;
+import io.releasepilot.engine.host.ProgressListener;
+import io.releasepilot.engine.release.Lifecycle;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * deployCanary: puts a new image beside the stable Deployment at a traffic weight and waits until
+ * it is healthy. Called again with another weight it advances the same canary; with another image
+ * it replaces the canary. The reconcile is ordered and idempotent: the decision (image, weight,
+ * stable image and replicas, operation id) is written to the stable Deployment's annotations
+ * first, so a re-run after a crash at any point resumes the same operation and writes its audit
+ * record once. A canary that does not become healthy is removed before the act fails.
+ */
+public final class CanaryDeploy {
+
+    private static final String ACT = "deployCanary";
+
+    private final CanaryRun run;
+
+    public CanaryDeploy(KubernetesClient client, AuditStore store, Origin origin, ProgressListener progress, Lifecycle lifecycle) {
+        this(new CanaryRun(client, store, origin, progress, lifecycle, null));
+    }
+
+    /** A deployCanary that resumes as run {@code runId} (it takes back a lock that run held). */
+    public static CanaryDeploy resuming(KubernetesClient client, AuditStore store, Origin origin, ProgressListener progress,
+                                        Lifecycle lifecycle, String runId) {
+        return new CanaryDeploy(new CanaryRun(client, store, origin, progress, lifecycle, runId));
+    }
+
+    private CanaryDeploy(CanaryRun run) {
+        this.run = run;
+    }
+
+    public CanaryResult deploy(CanaryRequest request) {
+        DeploymentTarget target = new DeploymentTarget(run.client, request.namespace(), request.deployment());
+        Deployment stable = target.requireStable();
+        CanaryState state = CanaryState.of(stable);
+        if (state.step() == CanaryStep.PROMOTING || state.step() == CanaryStep.ROLLING_BACK) {
+            throw new InvalidInputException("deployment", request.deployment(), "a Deployment with no " + state.step().annotationValue()
+                    + " under way (finish it first: re-run " + (state.step() == CanaryStep.PROMOTING ? "promote" : "rollback") + ")");
+        }
+        String container = DeploymentTarget.container(stable, request.container()).getName();
+        if (state.canaryActive() && state.container() != null && !state.container().equals(container)) {
+            throw new InvalidInputException("container", container, "the container the running canary changes: " + state.container());
+        }
+        String image = request.image().reference();
+        String release = request.image().release();
+        String service = request.service() != null ? request.service() : state.service() != null ? state.service() : request.deployment();
+        String environment = run.environment(request.environment(), state);
+        String stableImage = state.canaryActive() ? state.stableImage() : DeploymentTarget.imageOf(stable, container);
+        int total = state.canaryActive() && state.stableReplicas() != null ? state.stableReplicas() : DeploymentTarget.replicasOf(stable);
+        if (total < 1) {
+            throw new InvalidInputException("deployment", request.deployment(), "a Deployment with at least 1 replica (it is scaled to 0)");
+        }
+        if (image.equals(stableImage)) {
+            throw new InvalidInputException("image", image, "an image other than the one deployment " + target.label() + " already runs");
+        }
+        int canaryReplicas = Math.max(1, Math.min(total, (int) Math.round(total * request.weight() / 100.0)));
+        int effective = (int) Math.round(100.0 * canaryReplicas / total);
+        int stableLeft = total - canaryReplicas;
+        boolean sameCanary = state.canaryActive() && image.equals(state.canaryImage());
+
+        if (sameCanary && state.step() == CanaryStep.CANARY_RUNNING && state.weight() != null && state.weight() == request.weight()
+                && DeploymentTarget.replicasOf(stable) == stableLeft && canaryStands(target, container, image, canaryReplicas)) {
+            return alreadyThere(target, state, request, service, environment, canaryReplicas, stableLeft);
+        }
+
+        if (!sameCanary || state.step() != CanaryStep.CANARY_PENDING) {
+            run.gate(ACT, service, environment, target.namespace(), "deployment/" + target.name(), image, release,
+                    request.hotfix(), request.reason());
+        }
+        AuditAction action = sameCanary ? AuditAction.CANARY_ADVANCED : AuditAction.CANARY_STARTED;
+        boolean resume = sameCanary && state.step() == CanaryStep.CANARY_PENDING && state.weight() != null
+                && state.weight() == request.weight() && state.operation() != null;
+        String operation = resume ? state.operation() : action.name() + "/" + CanaryRun.newOperation();
+        if (resume) {
+            action = actionOf(state.operation());
+        }
+
+        RunLock lock = run.lock(ACT, request.timeout().plusMinutes(2));
+        target.acquire(lock);
+        String stableRelease = state.canaryActive() && state.stableRelease() != null ? state.stableRelease() : ContainerImage.releaseOf(stableImage);
+        CanaryState pending = new CanaryState(image, request.weight(), state.canaryActive() ? state.effectiveWeight() : null, stableImage,
+                total, release, stableRelease, state.previousImage(), state.previousRelease(), CanaryStep.CANARY_PENDING, operation,
+                request.traffic(), container, environment, service);
+        Deployment written = target.changeStable(lock, d -> {
+            pending.writeTo(DeploymentTarget.annotations(d));
+            return d;
+        });
+        target.ensureCanary(written, container, image, canaryReplicas);
+        run.progress.line("[%s] %s: canary %s (release %s) at %d%%: %d canary pod(s) beside the stable %s",
+                ACT, target.label(), image, release, request.weight(), canaryReplicas, stableImage);
+
+        InformerWait.Result wait = run.awaitCanaryReady(target, written, container, image, canaryReplicas, request.timeout(), ACT,
+                request.weight());
+        AuditEvent.Builder record = AuditEvent.builder(action, service).environment(environment).namespace(target.namespace())
+                .target("deployment/" + target.name()).release(release).image(image).previousImage(stableImage)
+                .reason(request.hotfix() ? request.reason() : null)
+                .detail("weight", request.weight()).detail("effectiveWeight", effective).detail("canaryReplicas", canaryReplicas)
+                .detail("stableReplicas", stableLeft).detail("traffic", request.traffic().name()).detail("container", container);
+        if (!wait.done()) {
+            String why = wait.timedOut()
+                    ? "the canary was not ready within " + io.releasepilot.engine.input.Durations.format(request.timeout())
+                            + " (" + (wait.message() == null ? "no pods" : wait.message()) + ")"
+                    : wait.message();
+            fail(target, lock, pending, record, operation, why, total);
+        }
+
+        CanaryState running = pending.withStep(CanaryStep.CANARY_RUNNING, operation).withEffectiveWeight(effective);
+        target.changeStable(lock, d -> {
+            running.writeTo(DeploymentTarget.annotations(d));
+            d.getSpec().setReplicas(stableLeft);
+            return d;
+        });
+        AuditRecord audited = run.auditOnce(record.outcome(Outcome.SUCCEEDED), operation);
+        target.release(lock);
+        run.progress.line("[%s] %s: canary at %d%% (%d/%d ready)%s", ACT, target.label(), effective, canaryReplicas, total,
+                honesty(request.weight(), effective, total));
+        return new CanaryResult(target.namespace(), target.name(), image, release, stableImage, request.weight(), effective,
+                canaryReplicas, stableLeft, true, audited.seq());
+    }
+
+    private static AuditAction actionOf(String operation) {
+        int slash = operation.indexOf('/');
+        try {
+            return slash < 0 ? AuditAction.CANARY_STARTED : AuditAction.valueOf(operation.substring(0, slash));
+        } catch (IllegalArgumentException e) {
+            return AuditAction.CANARY_STARTED;
+        }
+    }
+
+    private static String honesty(int asked, int effective, int total) {
+        if (asked == effective) {
+            return "";
+        }
+        return String.format(Locale.ROOT, "; %d%% was asked, but %d pod(s) split no finer than %d%% steps", asked, total,
+                Math.max(1, Math.round(100f / total)));
+    }
+
+    private boolean canaryStands(DeploymentTarget target, String container, String image, int replicas) {
+        Deployment canary = target.readCanary();
+        return canary != null && DeploymentTarget.replicasOf(canary) == replicas
+                && image.equals(DeploymentTarget.imageOf(canary, container));
+    }
+
+    private CanaryResult alreadyThere(DeploymentTarget target, CanaryState state, CanaryRequest request, String service,
+                                      String environment, int canaryReplicas, int stableLeft) {
+        String operation = state.operation();
+        AuditRecord audited = run.auditOnce(AuditEvent.builder(actionOf(operation), service).environment(environment)
+                .namespace(target.namespace()).target("deployment/" + target.name()).release(state.release())
+                .image(state.canaryImage()).previousImage(state.stableImage()).outcome(Outcome.SUCCEEDED)
+                .reason(request.hotfix() ? request.reason() : null)
+                .detail("weight", state.weight()).detail("effectiveWeight", state.effectiveWeight())
+                .detail("canaryReplicas", canaryReplicas).detail("stableReplicas", stableLeft)
+                .detail("traffic", state.traffic() == null ? request.traffic().name() : state.traffic().name())
+                .detail("container", state.container()), operation);
+        target.release(run.lock(ACT, Duration.ZERO));
+        int effective = state.effectiveWeight() == null ? request.weight() : state.effectiveWeight();
+        run.progress.line("[%s] %s: canary already at %d%% (%d/%d ready), nothing to change", ACT, target.label(), effective,
+                canaryReplicas, canaryReplicas + stableLeft);
+        return new CanaryResult(target.namespace(), target.name(), state.canaryImage(), state.release(), state.stableImage(),
+                request.weight(), effective, canaryReplicas, stableLeft, false, audited.seq());
+    }
+
+    /** Removes the unhealthy canary, gives the stable Deployment its replicas back, records both, and fails. */
+    private void fail(DeploymentTarget target, RunLock lock, CanaryState pending, AuditEvent.Builder record, String operation,
+                      String why, int total) {
+        run.progress.line("[%s] %s: canary failed: %s; removing it", ACT, target.label(), why);
+        target.scaleCanary(0);
+        CanaryState rolledBack = pending.settled(CanaryStep.ROLLED_BACK, pending.stableImage(), pending.stableRelease(),
+                pending.previousImage(), pending.previousRelease());
+        target.changeStable(lock, d -> {
+            rolledBack.writeTo(DeploymentTarget.annotations(d));
+            d.getSpec().setReplicas(total);
+            return d;
+        });
+        target.deleteCanary();
+        run.auditOnce(record.outcome(Outcome.FAILED).reason(why), operation);
+        run.auditOnce(AuditEvent.builder(AuditAction.ROLLED_BACK, pending.service()).environment(pending.environment())
+                .namespace(target.namespace()).target("deployment/" + target.name()).release(pending.stableRelease())
+                .image(pending.stableImage()).previousImage(pending.canaryImage()).outcome(Outcome.SUCCEEDED)
+                .reason("canary failed: " + why).detail("canaryRemoved", true).detail("stableReplicas", total), operation);
+        target.release(lock);
+        throw new DeploymentFailedException("canary " + pending.canaryImage() + " of " + target.label() + " failed: " + why
+                + "; the canary was removed and " + target.label() + " runs " + pending.stableImage() + " on " + total + " replica(s)");
+    }
+}
