@@ -1,0 +1,99 @@
+package io.releasepilot.engine.kube.simulation;
+
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The CRUD mock's dispatcher, counting the requests of the client under test and failing a share
+ * of them on purpose: 409 conflicts on writes, 429 throttling, 500/503 server errors, refused
+ * watches (the informer must re-establish them) and slow answers. Requests of the simulated
+ * controller (its user agent) are neither counted nor failed.
+ */
+public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
+
+    /** The user agent of the simulated controller's client. */
+    public static final String CONTROLLER_AGENT = "release-pilot-simulated-controller";
+
+    private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong injected = new AtomicLong();
+    private final Random random;
+    private volatile Faults faults = Faults.NONE;
+
+    public FaultInjectingDispatcher(long seed) {
+        this.random = new Random(seed);
+    }
+
+    /**
+     * What share (0-1) of the client's requests fail, and how.
+     *
+     * @param conflict    writes (PUT, PATCH) answered 409 Conflict
+     * @param throttle    any request answered 429 Too Many Requests
+     * @param serverError any request answered 500 or 503
+     * @param watchDrop   watch requests refused with 500, so the informer must re-watch
+     * @param slow        requests answered after {@code delay}
+     */
+    public record Faults(double conflict, double throttle, double serverError, double watchDrop, double slow, Duration delay) {
+        public static final Faults NONE = new Faults(0, 0, 0, 0, 0, Duration.ZERO);
+    }
+
+    public void faults(Faults value) {
+        this.faults = value;
+    }
+
+    /** Requests of the client under test so far. */
+    public long requests() {
+        return requests.get();
+    }
+
+    /** Requests failed on purpose so far. */
+    public long injected() {
+        return injected.get();
+    }
+
+    @Override
+    public MockResponse dispatch(RecordedRequest request) {
+        String agent = request.getHeader("User-Agent");
+        if (agent != null && agent.contains(CONTROLLER_AGENT)) {
+            return super.dispatch(request);
+        }
+        requests.incrementAndGet();
+        Faults f = faults;
+        String method = request.getMethod();
+        boolean watch = request.getPath() != null && request.getPath().contains("watch=true");
+        boolean write = "PUT".equals(method) || "PATCH".equals(method);
+        double roll;
+        synchronized (random) {
+            roll = random.nextDouble();
+        }
+        if (watch && roll < f.watchDrop()) {
+            return injected(500, "watch dropped (injected)");
+        }
+        if (!watch) {
+            double edge = 0;
+            if (write && roll < (edge += f.conflict())) {
+                return injected(409, "the object has been modified (injected)");
+            }
+            if (roll < (edge += f.throttle())) {
+                return injected(429, "too many requests (injected)");
+            }
+            if (roll < (edge += f.serverError())) {
+                return injected(roll < edge - f.serverError() / 2 ? 500 : 503, "server error (injected)");
+            }
+            if (roll < edge + f.slow()) {
+                return super.dispatch(request).setBodyDelay(f.delay());
+            }
+        }
+        return super.dispatch(request);
+    }
+
+    private MockResponse injected(int code, String message) {
+        injected.incrementAndGet();
+        return new MockResponse().setResponseCode(code).setHeader("Content-Type", "application/json")
+                .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":\"" + message
+                        + "\",\"code\":" + code + "}");
+    }
+}
