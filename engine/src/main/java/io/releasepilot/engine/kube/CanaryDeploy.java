@@ -180,7 +180,7 @@ public final class CanaryDeploy {
         run.progress.line("[%s] %s: canary failed: %s; removing it", ACT, target.label(), why);
         target.scaleCanary(0);
         CanaryState rolledBack = pending.settled(CanaryStep.ROLLED_BACK, pending.stableImage(), pending.stableRelease(),
-                pending.previousImage(), pending.previousRelease());
+                pending.canaryImage(), pending.release());
         target.changeStable(lock, d -> {
             rolledBack.writeTo(DeploymentTarget.annotations(d));
             d.getSpec().setReplicas(total);

@@ -115,6 +115,7 @@ public final class CanaryPromote {
                 .namespace(target.namespace()).target("deployment/" + target.name()).release(state.stableRelease())
                 .image(state.stableImage()).previousImage(state.previousImage()).outcome(Outcome.SUCCEEDED)
                 .detail("container", state.container()), state.operation());
+        target.release(run.lock(ACT, java.time.Duration.ZERO));
         run.progress.line("[%s] %s: already promoted to %s (release %s), nothing to change", ACT, target.label(), state.stableImage(),
                 state.stableRelease());
         return new PromoteResult(target.namespace(), target.name(), environment, state.stableImage(), state.stableRelease(),

@@ -131,7 +131,7 @@ public final class CanaryRollback {
         String release = ContainerImage.releaseOf(restoreImage);
         AuditEvent.Builder record = AuditEvent.builder(AuditAction.ROLLED_BACK, service).environment(environment)
                 .namespace(target.namespace()).target("deployment/" + target.name()).release(release).image(restoreImage)
-                .previousImage(fromImage).reason(request.reason()).detail("canaryRemoved", hadCanary);
+                .previousImage(fromImage).reason(request.reason());
         if (!wait.done()) {
             String why = wait.timedOut()
                     ? "the restored stable deployment was not fully available within " + request.timeout().toSeconds() + "s (" + wait.message() + ")"
@@ -141,7 +141,7 @@ public final class CanaryRollback {
             throw new DeploymentFailedException("rollback of " + target.label() + " to " + restoreImage + " did not complete: " + why
                     + "; re-run the rollback to resume it");
         }
-        CanaryState settled = rollingBack.settled(CanaryStep.ROLLED_BACK, restoreImage, release, null, null);
+        CanaryState settled = rollingBack.settled(CanaryStep.ROLLED_BACK, restoreImage, release, fromImage, ContainerImage.releaseOf(fromImage));
         target.changeStable(lock, d -> {
             settled.writeTo(DeploymentTarget.annotations(d));
             return d;
@@ -156,7 +156,9 @@ public final class CanaryRollback {
                                        String currentImage, String reason) {
         AuditRecord audited = run.auditOnce(AuditEvent.builder(AuditAction.ROLLED_BACK, service).environment(environment)
                 .namespace(target.namespace()).target("deployment/" + target.name()).release(state.stableRelease())
-                .image(currentImage).reason(reason).outcome(Outcome.SUCCEEDED).detail("canaryRemoved", true), state.operation());
+                .image(currentImage).previousImage(state.previousImage()).reason(reason).outcome(Outcome.SUCCEEDED),
+                state.operation());
+        target.release(run.lock(ACT, Duration.ZERO));
         run.progress.line("[%s] %s: already rolled back to %s", ACT, target.label(), currentImage);
         return new RollbackResult(target.namespace(), target.name(), currentImage, state.stableRelease(),
                 audited.event().previousImage(), false, false, audited.seq());

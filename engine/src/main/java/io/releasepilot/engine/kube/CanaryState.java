@@ -16,7 +16,7 @@ import java.util.Map;
  * @param stableReplicas  the stable Deployment's replica count before the canary took a share
  * @param release         the canary's release name
  * @param stableRelease   the stable release's name
- * @param previousImage   the image that ran before the last promote (what a rollback restores)
+ * @param previousImage   after a promote: the image before it (what a rollback restores); after a rollback: the image taken out
  * @param previousRelease that image's release name
  * @param step            where the canary stands
  * @param operation       the id of the act under way or last done; its audit record carries it

@@ -21,7 +21,9 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong injected = new AtomicLong();
     private final Random random;
+    private final AtomicLong writes = new AtomicLong();
     private volatile Faults faults = Faults.NONE;
+    private volatile long crashAfterWrites = Long.MAX_VALUE;
 
     public FaultInjectingDispatcher(long seed) {
         this.random = new Random(seed);
@@ -44,6 +46,25 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
         this.faults = value;
     }
 
+    /**
+     * Simulates the client's process dying after its {@code n}-th write (POST, PUT, PATCH, DELETE)
+     * from now: that write lands, every later request of the client is refused (403, not retried)
+     * until {@link #recover()}.
+     */
+    public void crashAfterWrites(long n) {
+        writes.set(0);
+        crashAfterWrites = n;
+    }
+
+    public void recover() {
+        crashAfterWrites = Long.MAX_VALUE;
+    }
+
+    /** Writes of the client under test since the last {@link #crashAfterWrites} (or since the start). */
+    public long writes() {
+        return writes.get();
+    }
+
     /** Requests of the client under test so far. */
     public long requests() {
         return requests.get();
@@ -63,6 +84,13 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
         requests.incrementAndGet();
         Faults f = faults;
         String method = request.getMethod();
+        boolean mutates = "POST".equals(method) || "PUT".equals(method) || "PATCH".equals(method) || "DELETE".equals(method);
+        if (writes.get() >= crashAfterWrites) {
+            return injected(403, "the client process crashed (simulated)");
+        }
+        if (mutates) {
+            writes.incrementAndGet();
+        }
         boolean watch = request.getPath() != null && request.getPath().contains("watch=true");
         boolean write = "PUT".equals(method) || "PATCH".equals(method);
         double roll;

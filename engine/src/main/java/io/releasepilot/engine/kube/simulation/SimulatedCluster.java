@@ -68,7 +68,7 @@ public final class SimulatedCluster implements AutoCloseable {
         try (KubernetesClient probe = server.createClient()) {
             base = probe.getConfiguration();
         }
-        ConfigBuilder config = new ConfigBuilder(base).withRequestRetryBackoffInterval(20).withRequestRetryBackoffLimit(6)
+        ConfigBuilder config = new ConfigBuilder(base).withRequestRetryBackoffInterval(20).withRequestRetryBackoffLimit(6).withRequestTimeout(30_000)
                 .withWatchReconnectInterval(50);
         if (userAgent != null) {
             config.withUserAgent(userAgent).withRequestRetryBackoffLimit(0);
