@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.releasepilot.engine.audit.AuditBenchmark;
 import io.releasepilot.engine.bench.BenchReport;
 import io.releasepilot.engine.bench.Figure;
+import io.releasepilot.engine.kube.CanaryBenchmark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -33,7 +34,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--work-dir", paramLabel = "DIR", description = "Where scratch stores go. Default: a temporary directory, removed afterwards.")
     Path workDir;
 
-    enum Bench { audit }
+    enum Bench { audit, canary }
 
     @Override
     public Integer call() throws Exception {
@@ -43,6 +44,7 @@ final class BenchCommand implements Callable<Integer> {
         try {
             report = switch (bench) {
                 case audit -> new AuditBenchmark(dir, records, line -> ctx.err().println(line)).run();
+                case canary -> new CanaryBenchmark(line -> ctx.err().println(line), java.time.Duration.ofSeconds(30), 50).run();
             };
         } finally {
             if (workDir == null) {

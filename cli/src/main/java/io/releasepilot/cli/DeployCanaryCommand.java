@@ -47,8 +47,10 @@ final class DeployCanaryCommand implements Callable<Integer> {
             description = "canary: a weighted canary beside the stable Deployment. Default: ${DEFAULT-VALUE}.")
     String strategy;
 
-    @Option(names = "--traffic", defaultValue = "replicas", paramLabel = "replicas",
-            description = "How traffic reaches the canary: replicas (a <deployment>-canary Deployment sized to the weight). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--traffic", paramLabel = "replicas|nginx|gateway|istio",
+            description = {"How traffic reaches the canary: replicas (a <deployment>-canary Deployment sized to the weight),",
+                "nginx (canary Ingress), gateway (HTTPRoute backend weights), istio (VirtualService weights).",
+                "Default: the running canary's, else replicas."})
     String traffic;
 
     @Option(names = "--environment", paramLabel = "E",
@@ -77,7 +79,7 @@ final class DeployCanaryCommand implements Callable<Integer> {
             throw new InvalidInputException("reason", reason, "a reason only together with --hotfix");
         }
         CanaryRequest request = new CanaryRequest(namespace, deployment, ContainerImage.parse("image", image), container, weight,
-                TrafficRouting.parse("traffic", traffic), environment, service, Durations.parsePositive("timeout", timeout), hotfix, reason);
+                traffic == null ? null : TrafficRouting.parse("traffic", traffic), environment, service, Durations.parsePositive("timeout", timeout), hotfix, reason);
         if (environment != null) {
             Lifecycle.DEFAULT.requireKnown(environment);
         }

@@ -67,9 +67,26 @@ public final class CanaryDeploy {
         if (image.equals(stableImage)) {
             throw new InvalidInputException("image", image, "an image other than the one deployment " + target.label() + " already runs");
         }
-        int canaryReplicas = Math.max(1, Math.min(total, (int) Math.round(total * request.weight() / 100.0)));
-        int effective = (int) Math.round(100.0 * canaryReplicas / total);
-        int stableLeft = total - canaryReplicas;
+        TrafficRouting routing = state.canaryActive() && state.traffic() != null ? state.traffic()
+                : request.traffic() != null ? request.traffic() : TrafficRouting.replicas;
+        if (request.traffic() != null && request.traffic() != routing) {
+            throw new InvalidInputException("traffic", request.traffic().name(), "the router of the running canary: " + routing.name());
+        }
+        TrafficRouter router = TrafficRouter.of(routing, target);
+        router.validate(stable);
+        int canaryReplicas;
+        int effective;
+        int stableLeft;
+        if (router.splitsByReplicas()) {
+            canaryReplicas = Math.max(1, Math.min(total, (int) Math.round(total * request.weight() / 100.0)));
+            effective = (int) Math.round(100.0 * canaryReplicas / total);
+            stableLeft = total - canaryReplicas;
+        } else {
+            // The route gives the exact weight; the canary only needs the capacity for it.
+            canaryReplicas = Math.max(1, (int) Math.ceil(total * request.weight() / 100.0));
+            effective = request.weight();
+            stableLeft = total;
+        }
         boolean sameCanary = state.canaryActive() && image.equals(state.canaryImage());
 
         if (sameCanary && state.step() == CanaryStep.CANARY_RUNNING && state.weight() != null && state.weight() == request.weight()
@@ -94,29 +111,31 @@ public final class CanaryDeploy {
         String stableRelease = state.canaryActive() && state.stableRelease() != null ? state.stableRelease() : ContainerImage.releaseOf(stableImage);
         CanaryState pending = new CanaryState(image, request.weight(), state.canaryActive() ? state.effectiveWeight() : null, stableImage,
                 total, release, stableRelease, state.previousImage(), state.previousRelease(), CanaryStep.CANARY_PENDING, operation,
-                request.traffic(), container, environment, service);
+                routing, container, environment, service);
         Deployment written = target.changeStable(lock, d -> {
             pending.writeTo(DeploymentTarget.annotations(d));
             return d;
         });
-        target.ensureCanary(written, container, image, canaryReplicas);
+        java.util.Map<String, String> podLabels = router.canaryPodLabels(written);
+        target.ensureCanary(written, container, image, canaryReplicas, podLabels, router.canarySelector(written));
         run.progress.line("[%s] %s: canary %s (release %s) at %d%%: %d canary pod(s) beside the stable %s",
                 ACT, target.label(), image, release, request.weight(), canaryReplicas, stableImage);
 
-        InformerWait.Result wait = run.awaitCanaryReady(target, written, container, image, canaryReplicas, request.timeout(), ACT,
+        InformerWait.Result wait = run.awaitCanaryReady(target, podLabels, container, image, canaryReplicas, request.timeout(), ACT,
                 request.weight());
         AuditEvent.Builder record = AuditEvent.builder(action, service).environment(environment).namespace(target.namespace())
                 .target("deployment/" + target.name()).release(release).image(image).previousImage(stableImage)
                 .reason(request.hotfix() ? request.reason() : null)
                 .detail("weight", request.weight()).detail("effectiveWeight", effective).detail("canaryReplicas", canaryReplicas)
-                .detail("stableReplicas", stableLeft).detail("traffic", request.traffic().name()).detail("container", container);
+                .detail("stableReplicas", stableLeft).detail("traffic", routing.name()).detail("container", container);
         if (!wait.done()) {
             String why = wait.timedOut()
                     ? "the canary was not ready within " + io.releasepilot.engine.input.Durations.format(request.timeout())
                             + " (" + (wait.message() == null ? "no pods" : wait.message()) + ")"
                     : wait.message();
-            fail(target, lock, pending, record, operation, why, total);
+            fail(target, router, lock, pending, record, operation, why, total);
         }
+        router.route(written, request.weight());
 
         CanaryState running = pending.withStep(CanaryStep.CANARY_RUNNING, operation).withEffectiveWeight(effective);
         target.changeStable(lock, d -> {
@@ -164,7 +183,7 @@ public final class CanaryDeploy {
                 .reason(request.hotfix() ? request.reason() : null)
                 .detail("weight", state.weight()).detail("effectiveWeight", state.effectiveWeight())
                 .detail("canaryReplicas", canaryReplicas).detail("stableReplicas", stableLeft)
-                .detail("traffic", state.traffic() == null ? request.traffic().name() : state.traffic().name())
+                .detail("traffic", state.traffic() == null ? TrafficRouting.replicas.name() : state.traffic().name())
                 .detail("container", state.container()), operation);
         target.release(run.lock(ACT, Duration.ZERO));
         int effective = state.effectiveWeight() == null ? request.weight() : state.effectiveWeight();
@@ -175,9 +194,10 @@ public final class CanaryDeploy {
     }
 
     /** Removes the unhealthy canary, gives the stable Deployment its replicas back, records both, and fails. */
-    private void fail(DeploymentTarget target, RunLock lock, CanaryState pending, AuditEvent.Builder record, String operation,
+    private void fail(DeploymentTarget target, TrafficRouter router, RunLock lock, CanaryState pending, AuditEvent.Builder record, String operation,
                       String why, int total) {
         run.progress.line("[%s] %s: canary failed: %s; removing it", ACT, target.label(), why);
+        router.remove();
         target.scaleCanary(0);
         CanaryState rolledBack = pending.settled(CanaryStep.ROLLED_BACK, pending.stableImage(), pending.stableRelease(),
                 pending.canaryImage(), pending.release());

@@ -95,7 +95,8 @@ public final class CanaryPromote {
             throw new DeploymentFailedException("promote of " + target.label() + " to " + image + " did not complete: " + why
                     + "; the canary still runs. Re-run promote to resume, or rollback to undo");
         }
-        // The stable side now serves everything at full size: only now does the canary go.
+        // The stable side now runs the new image at full size: traffic goes back to it, then the canary goes.
+        TrafficRouter.of(state.traffic() == null ? TrafficRouting.replicas : state.traffic(), target).remove();
         target.deleteCanary();
         run.progress.line("[%s] %s: canary %s removed", ACT, target.label(), target.canaryName());
         CanaryState promoted = promoting.settled(CanaryStep.PROMOTED, image, release, state.stableImage(), state.stableRelease());

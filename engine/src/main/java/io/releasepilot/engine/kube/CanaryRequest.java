@@ -10,6 +10,7 @@ import java.util.Objects;
  *
  * @param container   the container whose image changes; null: the only one
  * @param weight      the share of traffic for the canary, 1-100 percent
+ * @param traffic     the router; null: the running canary's, else replicas
  * @param environment the environment (lifecycle gate, audit); null: recorded on the Deployment, else the first
  * @param service     the logical service for the audit trail; null: the deployment's name
  * @param timeout     the progress deadline: how long the canary may take to become ready
@@ -35,7 +36,6 @@ public record CanaryRequest(String namespace, String deployment, ContainerImage 
         if (weight < 1 || weight > 100) {
             throw new InvalidInputException("weight", Integer.toString(weight), "a whole number of percent from 1 to 100");
         }
-        Objects.requireNonNull(traffic, "traffic");
         if (environment != null) {
             environment = Names.environment(environment);
         }

@@ -61,6 +61,7 @@ public final class CanaryRollback {
         if (!state.canaryActive()) {
             return;
         }
+        TrafficRouter.of(state.traffic() == null ? TrafficRouting.replicas : state.traffic(), target).remove();
         boolean existed = target.scaleCanary(0);
         if (state.stableReplicas() != null) {
             target.restoreStableReplicas(state.stableReplicas());
@@ -113,7 +114,8 @@ public final class CanaryRollback {
                 environment, service);
         boolean hadCanary = target.readCanary() != null;
 
-        // Traffic to the canary stops first: it is scaled to 0 before the stable side changes.
+        // Traffic to the canary stops first: out of the routes and scaled to 0 before the stable side changes.
+        TrafficRouter.of(state.traffic() == null ? TrafficRouting.replicas : state.traffic(), target).remove();
         target.scaleCanary(0);
         target.changeStable(lock, d -> {
             rollingBack.writeTo(DeploymentTarget.annotations(d));

@@ -113,11 +113,11 @@ final class CanaryRun {
      * Waits until {@code wanted} pods of the canary run {@code image} and are ready; fails early
      * when one of them restarts more than {@link #RESTART_LIMIT} times.
      */
-    InformerWait.Result awaitCanaryReady(DeploymentTarget target, Deployment stable, String container, String image,
+    InformerWait.Result awaitCanaryReady(DeploymentTarget target, java.util.Map<String, String> podLabels, String container, String image,
                                          int wanted, Duration timeout, String act, int weight) {
         String label = target.label();
         return new InformerWait<Pod>(
-                client.pods().inNamespace(target.namespace()).withLabels(DeploymentTarget.canaryPodLabels(stable)),
+                client.pods().inNamespace(target.namespace()).withLabels(podLabels),
                 pods -> PodChecks.canaryReadiness(pods, container, image, wanted, RESTART_LIMIT),
                 timeout,
                 line -> progress.line("[%s] %s: canary at %d%% (%s)", act, label, weight, line)).await();

@@ -1,6 +1,7 @@
 package io.releasepilot.engine.kube;
 
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -11,7 +12,6 @@ import io.releasepilot.engine.EnvironmentException;
 import io.releasepilot.engine.InvalidInputException;
 import java.net.HttpURLConnection;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -159,14 +159,15 @@ final class DeploymentTarget {
 
     /**
      * Creates the canary Deployment beside the stable one, or brings an existing one to this image
-     * and replica count. Its pods carry the stable pods' labels (so the stable Service reaches
-     * them) plus {@code releasepilot.io/track: canary}; it is owned by the stable Deployment, so
-     * deleting that deletes the canary too.
+     * and replica count. Its pods carry {@code podLabels} (the router decides whether the stable
+     * Service reaches them); it is owned by the stable Deployment, so deleting that deletes the
+     * canary too.
      */
-    Deployment ensureCanary(Deployment stable, String container, String image, int replicas) {
+    Deployment ensureCanary(Deployment stable, String container, String image, int replicas, Map<String, String> podLabels,
+                            Map<String, String> selector) {
         Deployment existing = readCanary();
         if (existing == null) {
-            Deployment fresh = newCanary(stable, container, image, replicas);
+            Deployment fresh = newCanary(stable, container, image, replicas, podLabels, selector);
             try {
                 return call("create deployment " + namespace + "/" + canaryName(), () -> client.resource(fresh).create());
             } catch (EnvironmentException e) {
@@ -187,38 +188,27 @@ final class DeploymentTarget {
         });
     }
 
-    private Deployment newCanary(Deployment stable, String container, String image, int replicas) {
-        Map<String, String> selector = new LinkedHashMap<>(stable.getSpec().getSelector().getMatchLabels() == null
-                ? Map.of() : stable.getSpec().getSelector().getMatchLabels());
-        selector.put(TRACK_LABEL, "canary");
-        Map<String, String> podLabels = new LinkedHashMap<>(stable.getSpec().getTemplate().getMetadata().getLabels());
-        podLabels.put(TRACK_LABEL, "canary");
+    private Deployment newCanary(Deployment stable, String container, String image, int replicas, Map<String, String> podLabels,
+                                 Map<String, String> selector) {
         Map<String, String> labels = new LinkedHashMap<>(stable.getMetadata().getLabels() == null ? Map.of() : stable.getMetadata().getLabels());
         labels.put(TRACK_LABEL, "canary");
+        labels.put(CANARY_OF, name);
         Deployment canary = new DeploymentBuilder()
                 .withNewMetadata()
                     .withName(canaryName())
                     .withNamespace(namespace)
                     .withLabels(labels)
-                    .addToAnnotations(CANARY_OF, name)
                     .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("apps/v1").withKind("Deployment")
                             .withName(name).withUid(stable.getMetadata().getUid()).withBlockOwnerDeletion(false).build())
                 .endMetadata()
                 .withSpec(new DeploymentBuilder(stable).buildSpec())
                 .build();
         canary.getSpec().setReplicas(replicas);
-        canary.getSpec().getSelector().setMatchLabels(selector);
+        canary.getSpec().getSelector().setMatchLabels(new LinkedHashMap<>(selector));
         canary.getSpec().getSelector().setMatchExpressions(new ArrayList<>());
-        canary.getSpec().getTemplate().getMetadata().setLabels(podLabels);
+        canary.getSpec().getTemplate().getMetadata().setLabels(new LinkedHashMap<>(podLabels));
         container(canary, container).setImage(image);
         return canary;
-    }
-
-    /** The labels of the canary's pods (an equality selector). */
-    static Map<String, String> canaryPodLabels(Deployment stable) {
-        Map<String, String> labels = new HashMap<>(stable.getSpec().getTemplate().getMetadata().getLabels());
-        labels.put(TRACK_LABEL, "canary");
-        return labels;
     }
 
     /** Sets the canary's replica count if it exists; returns whether it exists. */
@@ -242,17 +232,25 @@ final class DeploymentTarget {
         call("delete deployment " + namespace + "/" + canaryName(), () -> canaryResource().delete());
     }
 
-    /**
-     * Read-modify-write with resourceVersion locking. {@code change} returns null when nothing
-     * needs writing. Returns the object as written (or as read, when unchanged; null if absent).
-     */
     private Deployment update(String what, Supplier<Deployment> read, UnaryOperator<Deployment> change) {
+        return updateObject(what, read, change);
+    }
+
+    static Map<String, String> annotations(Deployment d) {
+        if (d.getMetadata().getAnnotations() == null) {
+            d.getMetadata().setAnnotations(new LinkedHashMap<>());
+        }
+        return d.getMetadata().getAnnotations();
+    }
+
+    /** Read-modify-write of any object with resourceVersion locking, retried on 409; {@code change} returns null for no write. */
+    <T extends HasMetadata> T updateObject(String what, Supplier<T> read, UnaryOperator<T> change) {
         for (int attempt = 1; ; attempt++) {
-            Deployment current = call("read " + what, read);
+            T current = call("read " + what, read);
             if (current == null) {
                 return null;
             }
-            Deployment next = change.apply(current);
+            T next = change.apply(current);
             if (next == null) {
                 return current;
             }
@@ -267,11 +265,15 @@ final class DeploymentTarget {
         }
     }
 
-    static Map<String, String> annotations(Deployment d) {
-        if (d.getMetadata().getAnnotations() == null) {
-            d.getMetadata().setAnnotations(new LinkedHashMap<>());
+    /** Creates an object; one that exists already (a retried or resumed create) is left as it is. */
+    <T extends HasMetadata> void createIfAbsent(String what, T object) {
+        try {
+            client.resource(object).create();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+                throw environmentError("create " + what, e);
+            }
         }
-        return d.getMetadata().getAnnotations();
     }
 
     <T> T call(String what, Supplier<T> request) {

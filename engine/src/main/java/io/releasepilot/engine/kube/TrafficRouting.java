@@ -11,7 +11,13 @@ public enum TrafficRouting {
      * A {@code <deployment>-canary} Deployment whose pods carry the stable pods' labels, so the
      * Service spreads requests by pod count; the stable Deployment gives up as many replicas.
      */
-    replicas;
+    replicas,
+    /** ingress-nginx canary Ingress with {@code canary-weight}. */
+    nginx,
+    /** Gateway API HTTPRoute backend weights. */
+    gateway,
+    /** Istio VirtualService route weights. */
+    istio;
 
     public static TrafficRouting parse(String parameter, String value) {
         String form = "one of " + Arrays.stream(values()).map(Enum::name).collect(Collectors.joining(", "));

@@ -3,7 +3,9 @@ package io.releasepilot.engine.kube.simulation;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import java.time.Duration;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -26,6 +28,8 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
     private volatile long crashAfterWrites = Long.MAX_VALUE;
 
     public FaultInjectingDispatcher(long seed) {
+        super(List.of(custom("gateway.networking.k8s.io", "v1", "HTTPRoute", "httproutes"),
+                custom("networking.istio.io", "v1beta1", "VirtualService", "virtualservices")));
         this.random = new Random(seed);
     }
 
@@ -40,6 +44,12 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
      */
     public record Faults(double conflict, double throttle, double serverError, double watchDrop, double slow, Duration delay) {
         public static final Faults NONE = new Faults(0, 0, 0, 0, 0, Duration.ZERO);
+    }
+
+    /** The custom resources the traffic routers use, so the mock serves them like built-in kinds. */
+    private static CustomResourceDefinitionContext custom(String group, String version, String kind, String plural) {
+        return new CustomResourceDefinitionContext.Builder().withGroup(group).withVersion(version).withKind(kind).withPlural(plural)
+                .withScope("Namespaced").build();
     }
 
     public void faults(Faults value) {
