@@ -47,7 +47,7 @@ final class BenchCommand implements Callable<Integer> {
                 case canary -> new CanaryBenchmark(line -> ctx.err().println(line), java.time.Duration.ofSeconds(30), 50).run();
             };
         } finally {
-            if (workDir == null) {
+            if (workDir == null && Files.exists(dir)) {
                 deleteTree(dir);
             }
         }
