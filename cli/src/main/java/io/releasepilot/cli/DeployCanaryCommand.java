@@ -11,8 +11,11 @@ import io.releasepilot.engine.kube.CanaryDeploy;
 import io.releasepilot.engine.kube.CanaryRequest;
 import io.releasepilot.engine.kube.CanaryResult;
 import io.releasepilot.engine.kube.ContainerImage;
+import io.releasepilot.engine.kube.SmokeCheck;
 import io.releasepilot.engine.kube.TrafficRouting;
 import io.releasepilot.engine.release.Lifecycle;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -63,6 +66,10 @@ final class DeployCanaryCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "10m", paramLabel = "DUR", description = "Progress deadline. Default: ${DEFAULT-VALUE}.")
     String timeout;
 
+    @Option(names = "--smoke-url", paramLabel = "URL",
+            description = "An HTTP check the ready canary must pass before it gets traffic: URL (expects 200) or URL=STATUS; 3 attempts, 2 s apart. Repeatable.")
+    List<String> smokeUrls = new ArrayList<>();
+
     @Option(names = "--hotfix", description = "Pass the lifecycle gate (needs --reason; audited as HOTFIX).")
     boolean hotfix;
 
@@ -79,7 +86,8 @@ final class DeployCanaryCommand implements Callable<Integer> {
             throw new InvalidInputException("reason", reason, "a reason only together with --hotfix");
         }
         CanaryRequest request = new CanaryRequest(namespace, deployment, ContainerImage.parse("image", image), container, weight,
-                traffic == null ? null : TrafficRouting.parse("traffic", traffic), environment, service, Durations.parsePositive("timeout", timeout), hotfix, reason);
+                traffic == null ? null : TrafficRouting.parse("traffic", traffic), environment, service, Durations.parsePositive("timeout", timeout), hotfix, reason,
+                smokeUrls.stream().map(u -> SmokeCheck.parse("smoke-url", u)).toList());
         if (environment != null) {
             Lifecycle.DEFAULT.requireKnown(environment);
         }

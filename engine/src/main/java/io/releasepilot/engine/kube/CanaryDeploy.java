@@ -12,6 +12,7 @@ import io.releasepilot.engine.audit.Outcome;
 import io.releasepilot.engine.host.Origin;
 import io.releasepilot.engine.host.ProgressListener;
 import io.releasepilot.engine.release.Lifecycle;
+import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -135,6 +136,10 @@ public final class CanaryDeploy {
                     : wait.message();
             fail(target, router, lock, pending, record, operation, why, total);
         }
+        String smokeFailure = smokeChecks(request, target);
+        if (smokeFailure != null) {
+            fail(target, router, lock, pending, record, operation, smokeFailure, total);
+        }
         router.route(written, request.weight());
 
         CanaryState running = pending.withStep(CanaryStep.CANARY_RUNNING, operation).withEffectiveWeight(effective);
@@ -149,6 +154,22 @@ public final class CanaryDeploy {
                 honesty(request.weight(), effective, total));
         return new CanaryResult(target.namespace(), target.name(), image, release, stableImage, request.weight(), effective,
                 canaryReplicas, stableLeft, true, audited.seq());
+    }
+
+    /** Runs the smoke checks against the ready canary, before it gets traffic; returns the failure, or null. */
+    private String smokeChecks(CanaryRequest request, DeploymentTarget target) {
+        if (request.smokeChecks().isEmpty()) {
+            return null;
+        }
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).followRedirects(HttpClient.Redirect.NEVER).build();
+        for (SmokeCheck check : request.smokeChecks()) {
+            String failure = check.run(http, line -> run.progress.line("[%s] %s: %s", ACT, target.label(), line));
+            if (failure != null) {
+                return failure;
+            }
+            run.progress.line("[%s] %s: smoke check %s answered %d", ACT, target.label(), check.url(), check.expectedStatus());
+        }
+        return null;
     }
 
     private static AuditAction actionOf(String operation) {

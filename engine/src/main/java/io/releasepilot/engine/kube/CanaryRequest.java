@@ -3,6 +3,7 @@ package io.releasepilot.engine.kube;
 import io.releasepilot.engine.InvalidInputException;
 import io.releasepilot.engine.input.Names;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -15,10 +16,11 @@ import java.util.Objects;
  * @param service     the logical service for the audit trail; null: the deployment's name
  * @param timeout     the progress deadline: how long the canary may take to become ready
  * @param hotfix      pass the lifecycle gate with {@code reason} (audited as HOTFIX)
+ * @param smokeChecks HTTP checks the ready canary must pass before it gets traffic
  */
 public record CanaryRequest(String namespace, String deployment, ContainerImage image, String container, int weight,
                             TrafficRouting traffic, String environment, String service, Duration timeout, boolean hotfix,
-                            String reason) {
+                            String reason, List<SmokeCheck> smokeChecks) {
 
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(10);
     public static final int DEFAULT_WEIGHT = 10;
@@ -49,5 +51,12 @@ public record CanaryRequest(String namespace, String deployment, ContainerImage 
         if (hotfix) {
             reason = Names.nonBlank("reason", reason, "a sentence saying why the hotfix skips the lifecycle gate");
         }
+        smokeChecks = smokeChecks == null ? List.of() : List.copyOf(smokeChecks);
+    }
+
+    /** A request without smoke checks. */
+    public CanaryRequest(String namespace, String deployment, ContainerImage image, String container, int weight, TrafficRouting traffic,
+                         String environment, String service, Duration timeout, boolean hotfix, String reason) {
+        this(namespace, deployment, image, container, weight, traffic, environment, service, timeout, hotfix, reason, List.of());
     }
 }

@@ -24,6 +24,7 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
     private final AtomicLong injected = new AtomicLong();
     private final Random random;
     private final AtomicLong writes = new AtomicLong();
+    private final AtomicLong conflicts = new AtomicLong();
     private volatile Faults faults = Faults.NONE;
     private volatile long crashAfterWrites = Long.MAX_VALUE;
 
@@ -75,6 +76,14 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
         return writes.get();
     }
 
+    /**
+     * 409 Conflict answers the client under test got so far (a write that lost a race with the
+     * controller, each costing one more read and write), injected or real.
+     */
+    public long conflicts() {
+        return conflicts.get();
+    }
+
     /** Requests of the client under test so far. */
     public long requests() {
         return requests.get();
@@ -122,14 +131,24 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
                 return injected(roll < edge - f.serverError() / 2 ? 500 : 503, "server error (injected)");
             }
             if (roll < edge + f.slow()) {
-                return super.dispatch(request).setBodyDelay(f.delay());
+                return counted(super.dispatch(request).setBodyDelay(f.delay()));
             }
         }
-        return super.dispatch(request);
+        return counted(super.dispatch(request));
+    }
+
+    private MockResponse counted(MockResponse response) {
+        if (response.code() == 409) {
+            conflicts.incrementAndGet();
+        }
+        return response;
     }
 
     private MockResponse injected(int code, String message) {
         injected.incrementAndGet();
+        if (code == 409) {
+            conflicts.incrementAndGet();
+        }
         return new MockResponse().setResponseCode(code).setHeader("Content-Type", "application/json")
                 .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":\"" + message
                         + "\",\"code\":" + code + "}");
