@@ -109,10 +109,36 @@ class KubeCommandsTest {
         assertThat(err).contains("invalid image: 'not an image'");
         assertThat(run("deploy-canary", "--namespace", "shop", "--deployment", "web", "--image", V2, "--traffic", "linkerd")).isEqualTo(2);
         assertThat(err).contains("invalid traffic: 'linkerd'");
+        assertThat(run("deploy-canary", "--namespace", "shop", "--deployment", "web", "--image", V2, "--smoke-url", "gopher://x")).isEqualTo(2);
+        assertThat(err).contains("invalid smoke-url: 'gopher://x'");
+        assertThat(run("deploy-canary", "--namespace", "shop", "--deployment", "web", "--image", V2, "--environment", "STAGING")).isEqualTo(2);
+        assertThat(err).contains("invalid environment: 'STAGING' (expected one of the lifecycle's environments INT, UAT, PROD)");
         assertThat(run("promote", "--namespace", "shop", "--deployment", "web", "--hotfix")).isEqualTo(2);
         assertThat(err).contains("invalid reason: nothing");
 
         assertThat(cluster.dispatcher().requests()).isEqualTo(before);
+    }
+
+    @Test
+    void theKubeconfigTokenNeverReachesOutputOrTheAuditTrail() throws IOException {
+        String token = "kube-token-" + "9f8e7d6c5b4a";
+        Files.writeString(kubeconfig, Files.readString(kubeconfig).replace("user: {}", "user: {token: " + token + "}"));
+
+        assertThat(run("deploy-canary", "--namespace", "shop", "--deployment", "web", "--image", V2, "--timeout", "30s")).as(err).isZero();
+        String deployOutput = out + err;
+        assertThat(run("deploy-canary", "--namespace", "shop", "--deployment", "nope", "--image", V2)).isEqualTo(2);
+        String errorOutput = out + err;
+        assertThat(run("audit", "export", "--format", "jsonl")).isZero();
+
+        assertThat(deployOutput + errorOutput + out + err).doesNotContain(token);
+    }
+
+    @Test
+    void aKubeconfigThatDoesNotExistExitsTwo() {
+        kubeconfig = dir.resolve("missing-kubeconfig");
+
+        assertThat(run("rollback", "--namespace", "shop", "--deployment", "web")).isEqualTo(2);
+        assertThat(err).contains("invalid kubeconfig: '" + kubeconfig + "' (expected a readable kubeconfig file)");
     }
 
     @Test
