@@ -11,6 +11,7 @@ import io.releasepilot.engine.kube.CanaryDeploy;
 import io.releasepilot.engine.kube.CanaryRequest;
 import io.releasepilot.engine.kube.CanaryResult;
 import io.releasepilot.engine.kube.ContainerImage;
+import io.releasepilot.engine.kube.DeliveryStrategy;
 import io.releasepilot.engine.kube.SmokeCheck;
 import io.releasepilot.engine.kube.TrafficRouting;
 import io.releasepilot.engine.release.Lifecycle;
@@ -46,9 +47,14 @@ final class DeployCanaryCommand implements Callable<Integer> {
             description = "Percent of traffic for the canary, 1-100. Default: ${DEFAULT-VALUE}.")
     int weight;
 
-    @Option(names = "--strategy", defaultValue = "canary", paramLabel = "canary",
-            description = "canary: a weighted canary beside the stable Deployment. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--strategy", defaultValue = "canary", paramLabel = "canary|blue-green",
+            description = {"canary: a weighted canary beside the stable Deployment;",
+                "blue-green: a full-size preview that takes no traffic until promote switches the Service at once. Default: ${DEFAULT-VALUE}."})
     String strategy;
+
+    @Option(names = "--scale-down-delay", paramLabel = "DUR",
+            description = "blue-green: how long the previous release stays after promote switches traffic (a rollback then is instant). Default: 30s.")
+    String scaleDownDelay;
 
     @Option(names = "--traffic", paramLabel = "replicas|nginx|gateway|istio",
             description = {"How traffic reaches the canary: replicas (a <deployment>-canary Deployment sized to the weight),",
@@ -79,15 +85,14 @@ final class DeployCanaryCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CliContext ctx = new CliContext(spec);
-        if (!"canary".equals(strategy)) {
-            throw new InvalidInputException("strategy", strategy, "canary");
-        }
+        DeliveryStrategy chosen = DeliveryStrategy.parse("strategy", strategy);
         if (reason != null && !hotfix) {
             throw new InvalidInputException("reason", reason, "a reason only together with --hotfix");
         }
         CanaryRequest request = new CanaryRequest(namespace, deployment, ContainerImage.parse("image", image), container, weight,
                 traffic == null ? null : TrafficRouting.parse("traffic", traffic), environment, service, Durations.parsePositive("timeout", timeout), hotfix, reason,
-                smokeUrls.stream().map(u -> SmokeCheck.parse("smoke-url", u)).toList());
+                smokeUrls.stream().map(u -> SmokeCheck.parse("smoke-url", u)).toList(), chosen,
+                scaleDownDelay == null ? null : Durations.parse("scale-down-delay", scaleDownDelay));
         if (environment != null) {
             Lifecycle.DEFAULT.requireKnown(environment);
         }

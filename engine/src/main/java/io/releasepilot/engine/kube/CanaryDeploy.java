@@ -73,12 +73,23 @@ public final class CanaryDeploy {
         if (request.traffic() != null && request.traffic() != routing) {
             throw new InvalidInputException("traffic", request.traffic().name(), "the router of the running canary: " + routing.name());
         }
-        TrafficRouter router = TrafficRouter.of(routing, target);
+        boolean blueGreen = request.strategy() == DeliveryStrategy.BLUE_GREEN;
+        if (state.canaryActive() && state.blueGreen() != blueGreen) {
+            throw new InvalidInputException("strategy", request.strategy().text(), "the strategy of the running "
+                    + (state.blueGreen() ? "preview: blue-green" : "canary: canary"));
+        }
+        TrafficRouter router = blueGreen ? new BlueGreenSwitch(target) : TrafficRouter.of(routing, target);
         router.validate(stable);
+        // Blue/green: a full-size preview with no traffic, whatever the weight says.
+        int weight = blueGreen ? 0 : request.weight();
         int canaryReplicas;
         int effective;
         int stableLeft;
-        if (router.splitsByReplicas()) {
+        if (blueGreen) {
+            canaryReplicas = total;
+            effective = 0;
+            stableLeft = total;
+        } else if (router.splitsByReplicas()) {
             canaryReplicas = Math.max(1, Math.min(total, (int) Math.round(total * request.weight() / 100.0)));
             effective = (int) Math.round(100.0 * canaryReplicas / total);
             stableLeft = total - canaryReplicas;
@@ -90,7 +101,7 @@ public final class CanaryDeploy {
         }
         boolean sameCanary = state.canaryActive() && image.equals(state.canaryImage());
 
-        if (sameCanary && state.step() == CanaryStep.CANARY_RUNNING && state.weight() != null && state.weight() == request.weight()
+        if (sameCanary && state.step() == CanaryStep.CANARY_RUNNING && state.weight() != null && state.weight() == weight
                 && DeploymentTarget.replicasOf(stable) == stableLeft && canaryStands(target, container, image, canaryReplicas)) {
             return alreadyThere(target, state, request, service, environment, canaryReplicas, stableLeft);
         }
@@ -101,7 +112,7 @@ public final class CanaryDeploy {
         }
         AuditAction action = sameCanary ? AuditAction.CANARY_ADVANCED : AuditAction.CANARY_STARTED;
         boolean resume = sameCanary && state.step() == CanaryStep.CANARY_PENDING && state.weight() != null
-                && state.weight() == request.weight() && state.operation() != null;
+                && state.weight() == weight && state.operation() != null;
         String operation = resume ? state.operation() : action.name() + "/" + CanaryRun.newOperation();
         if (resume) {
             action = actionOf(state.operation());
@@ -110,24 +121,29 @@ public final class CanaryDeploy {
         RunLock lock = run.lock(ACT, request.timeout().plusMinutes(2));
         target.acquire(lock);
         String stableRelease = state.canaryActive() && state.stableRelease() != null ? state.stableRelease() : ContainerImage.releaseOf(stableImage);
-        CanaryState pending = new CanaryState(image, request.weight(), state.canaryActive() ? state.effectiveWeight() : null, stableImage,
+        CanaryState pending = new CanaryState(image, weight, state.canaryActive() ? state.effectiveWeight() : null, stableImage,
                 total, release, stableRelease, state.previousImage(), state.previousRelease(), CanaryStep.CANARY_PENDING, operation,
-                routing, container, environment, service);
+                routing, container, environment, service, request.strategy(), request.scaleDownDelay());
         Deployment written = target.changeStable(lock, d -> {
             pending.writeTo(DeploymentTarget.annotations(d));
             return d;
         });
         java.util.Map<String, String> podLabels = router.canaryPodLabels(written);
         target.ensureCanary(written, container, image, canaryReplicas, podLabels, router.canarySelector(written));
-        run.progress.line("[%s] %s: canary %s (release %s) at %d%%: %d canary pod(s) beside the stable %s",
-                ACT, target.label(), image, release, request.weight(), canaryReplicas, stableImage);
+        if (blueGreen) {
+            run.progress.line("[%s] %s: preview %s (release %s): %d pod(s) beside the stable %s, no traffic until promote",
+                    ACT, target.label(), image, release, canaryReplicas, stableImage);
+        } else {
+            run.progress.line("[%s] %s: canary %s (release %s) at %d%%: %d canary pod(s) beside the stable %s",
+                    ACT, target.label(), image, release, weight, canaryReplicas, stableImage);
+        }
 
         InformerWait.Result wait = run.awaitCanaryReady(target, podLabels, container, image, canaryReplicas, request.timeout(), ACT,
-                request.weight());
+                weight);
         AuditEvent.Builder record = AuditEvent.builder(action, service).environment(environment).namespace(target.namespace())
                 .target("deployment/" + target.name()).release(release).image(image).previousImage(stableImage)
                 .reason(request.hotfix() ? request.reason() : null)
-                .detail("weight", request.weight()).detail("effectiveWeight", effective).detail("canaryReplicas", canaryReplicas)
+                .detail("weight", weight).detail("effectiveWeight", effective).detail("strategy", request.strategy().text()).detail("canaryReplicas", canaryReplicas)
                 .detail("stableReplicas", stableLeft).detail("traffic", routing.name()).detail("container", container);
         if (!wait.done()) {
             String why = wait.timedOut()
@@ -140,7 +156,7 @@ public final class CanaryDeploy {
         if (smokeFailure != null) {
             fail(target, router, lock, pending, record, operation, smokeFailure, total);
         }
-        router.route(written, request.weight());
+        router.route(written, weight);
 
         CanaryState running = pending.withStep(CanaryStep.CANARY_RUNNING, operation).withEffectiveWeight(effective);
         target.changeStable(lock, d -> {
@@ -150,9 +166,14 @@ public final class CanaryDeploy {
         });
         AuditRecord audited = run.auditOnce(record.outcome(Outcome.SUCCEEDED), operation);
         target.release(lock);
-        run.progress.line("[%s] %s: canary at %d%% (%d/%d ready)%s", ACT, target.label(), effective, canaryReplicas, total,
-                honesty(request.weight(), effective, total));
-        return new CanaryResult(target.namespace(), target.name(), image, release, stableImage, request.weight(), effective,
+        if (blueGreen) {
+            run.progress.line("[%s] %s: preview %s ready (%d/%d), no traffic until promote", ACT, target.label(), target.canaryName(),
+                    canaryReplicas, total);
+        } else {
+            run.progress.line("[%s] %s: canary at %d%% (%d/%d ready)%s", ACT, target.label(), effective, canaryReplicas, total,
+                    honesty(weight, effective, total));
+        }
+        return new CanaryResult(target.namespace(), target.name(), image, release, stableImage, weight, effective,
                 canaryReplicas, stableLeft, true, audited.seq());
     }
 
@@ -207,11 +228,11 @@ public final class CanaryDeploy {
                 .detail("traffic", state.traffic() == null ? TrafficRouting.replicas.name() : state.traffic().name())
                 .detail("container", state.container()), operation);
         target.release(run.lock(ACT, Duration.ZERO));
-        int effective = state.effectiveWeight() == null ? request.weight() : state.effectiveWeight();
+        int effective = state.effectiveWeight() == null ? state.weight() : state.effectiveWeight();
         run.progress.line("[%s] %s: canary already at %d%% (%d/%d ready), nothing to change", ACT, target.label(), effective,
                 canaryReplicas, canaryReplicas + stableLeft);
         return new CanaryResult(target.namespace(), target.name(), state.canaryImage(), state.release(), state.stableImage(),
-                request.weight(), effective, canaryReplicas, stableLeft, false, audited.seq());
+                state.weight(), effective, canaryReplicas, stableLeft, false, audited.seq());
     }
 
     /** Removes the unhealthy canary, gives the stable Deployment its replicas back, records both, and fails. */

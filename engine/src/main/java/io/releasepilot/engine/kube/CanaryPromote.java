@@ -73,6 +73,14 @@ public final class CanaryPromote {
         int replicas = state.stableReplicas() != null ? state.stableReplicas() : DeploymentTarget.replicasOf(stable);
         String container = state.container();
         CanaryState promoting = state.withStep(CanaryStep.PROMOTING, operation);
+        AuditEvent.Builder record = AuditEvent.builder(AuditAction.PROMOTED, service).environment(environment)
+                .namespace(target.namespace()).target("deployment/" + target.name()).release(release).image(image)
+                .previousImage(state.stableImage()).reason(request.hotfix() ? request.reason() : null)
+                .detail("replicas", replicas).detail("container", container)
+                .detail("strategy", state.blueGreen() ? DeliveryStrategy.BLUE_GREEN.text() : DeliveryStrategy.CANARY.text());
+        if (state.blueGreen()) {
+            switchToPreview(target, lock, stable, promoting, record, operation, image);
+        }
 
         target.changeStable(lock, d -> {
             promoting.writeTo(DeploymentTarget.annotations(d));
@@ -82,10 +90,6 @@ public final class CanaryPromote {
         });
         run.progress.line("[%s] %s: stable moving to %s (release %s) on %d replica(s)", ACT, target.label(), image, release, replicas);
         InformerWait.Result wait = run.awaitStableAvailable(target, request.timeout(), ACT);
-        AuditEvent.Builder record = AuditEvent.builder(AuditAction.PROMOTED, service).environment(environment)
-                .namespace(target.namespace()).target("deployment/" + target.name()).release(release).image(image)
-                .previousImage(state.stableImage()).reason(request.hotfix() ? request.reason() : null)
-                .detail("replicas", replicas).detail("container", container);
         if (!wait.done()) {
             String why = wait.timedOut()
                     ? "the stable deployment was not fully available within " + Durations.format(request.timeout()) + " (" + wait.message() + ")"
@@ -96,7 +100,7 @@ public final class CanaryPromote {
                     + "; the canary still runs. Re-run promote to resume, or rollback to undo");
         }
         // The stable side now runs the new image at full size: traffic goes back to it, then the canary goes.
-        TrafficRouter.of(state.traffic() == null ? TrafficRouting.replicas : state.traffic(), target).remove();
+        TrafficRouter.forState(state, target).remove();
         target.deleteCanary();
         run.progress.line("[%s] %s: canary %s removed", ACT, target.label(), target.canaryName());
         CanaryState promoted = promoting.settled(CanaryStep.PROMOTED, image, release, state.stableImage(), state.stableRelease());
@@ -108,6 +112,41 @@ public final class CanaryPromote {
         target.release(lock);
         run.progress.line("[%s] %s: promoted %s (release %s) in %s", ACT, target.label(), image, release, environment);
         return new PromoteResult(target.namespace(), target.name(), environment, image, release, state.stableImage(), true, audited.seq());
+    }
+
+    /**
+     * Blue/green: the stable Service switches to the preview's pods at once; then the previous
+     * release stays for the scale-down delay, during which a rollback (switching the Service back)
+     * is instant and stops this promote.
+     */
+    private void switchToPreview(DeploymentTarget target, RunLock lock, Deployment stable, CanaryState promoting,
+                                 AuditEvent.Builder record, String operation, String image) {
+        target.changeStable(lock, d -> {
+            promoting.writeTo(DeploymentTarget.annotations(d));
+            return d;
+        });
+        BlueGreenSwitch blueGreen = new BlueGreenSwitch(target);
+        String serviceName = blueGreen.stableService(stable).getMetadata().getName();
+        blueGreen.route(stable, 100);
+        run.progress.line("[%s] %s: Service %s now sends every request to the preview %s (%s)", ACT, target.label(), serviceName,
+                target.canaryName(), image);
+        java.time.Duration delay = promoting.scaleDownDelay() != null ? promoting.scaleDownDelay() : CanaryRequest.DEFAULT_SCALE_DOWN_DELAY;
+        run.progress.line("[%s] %s: the previous release stays for %s (scale-down delay): a rollback now is instant", ACT, target.label(),
+                Durations.format(delay));
+        java.util.Map<String, String> previewSelector = blueGreen.canarySelector(stable);
+        InformerWait.Result window = new InformerWait<io.fabric8.kubernetes.api.model.Service>(
+                run.client.services().inNamespace(target.namespace()).withField("metadata.name", serviceName),
+                services -> services.stream().anyMatch(s -> previewSelector.equals(s.getSpec().getSelector()))
+                        ? InformerWait.Check.waiting(null)
+                        : InformerWait.Check.failed("Service " + serviceName + " was switched back to the previous release during the "
+                                + "scale-down delay (a rollback)"),
+                delay, line -> { }).await();
+        if (window.verdict() == InformerWait.Verdict.FAILED) {
+            run.auditOnce(record.outcome(Outcome.FAILED).detail("failure", window.message()), operation);
+            target.release(lock);
+            throw new DeploymentFailedException("promote of " + target.label() + " stopped: " + window.message()
+                    + "; run rollback to finish removing the preview");
+        }
     }
 
     private PromoteResult alreadyPromoted(DeploymentTarget target, CanaryState state, String environment) {

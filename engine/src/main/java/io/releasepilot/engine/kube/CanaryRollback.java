@@ -61,7 +61,7 @@ public final class CanaryRollback {
         if (!state.canaryActive()) {
             return;
         }
-        TrafficRouter.of(state.traffic() == null ? TrafficRouting.replicas : state.traffic(), target).remove();
+        TrafficRouter.forState(state, target).remove();
         boolean existed = target.scaleCanary(0);
         if (state.stableReplicas() != null) {
             target.restoreStableReplicas(state.stableReplicas());
@@ -111,11 +111,11 @@ public final class CanaryRollback {
         int replicas = state.canaryActive() && state.stableReplicas() != null ? state.stableReplicas() : DeploymentTarget.replicasOf(stable);
         CanaryState rollingBack = new CanaryState(fromImage, 0, 0, restoreImage, replicas, state.release(), state.stableRelease(),
                 state.previousImage(), state.previousRelease(), CanaryStep.ROLLING_BACK, operation, state.traffic(), container,
-                environment, service);
+                environment, service, state.strategy(), state.scaleDownDelay());
         boolean hadCanary = target.readCanary() != null;
 
         // Traffic to the canary stops first: out of the routes and scaled to 0 before the stable side changes.
-        TrafficRouter.of(state.traffic() == null ? TrafficRouting.replicas : state.traffic(), target).remove();
+        TrafficRouter.forState(state, target).remove();
         target.scaleCanary(0);
         target.changeStable(lock, d -> {
             rollingBack.writeTo(DeploymentTarget.annotations(d));

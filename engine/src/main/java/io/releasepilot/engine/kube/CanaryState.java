@@ -2,6 +2,9 @@ package io.releasepilot.engine.kube;
 
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.releasepilot.engine.EnvironmentException;
+import io.releasepilot.engine.InvalidInputException;
+import io.releasepilot.engine.input.Durations;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -22,11 +25,14 @@ import java.util.Map;
  * @param operation       the id of the act under way or last done; its audit record carries it
  * @param traffic         the traffic router in use
  * @param container       the container whose image the canary changes
+ * @param strategy        canary or blue-green (null: canary)
+ * @param scaleDownDelay  blue-green: how long the previous release stays after the switch
  */
 public record CanaryState(String canaryImage, Integer weight, Integer effectiveWeight, String stableImage,
                           Integer stableReplicas, String release, String stableRelease, String previousImage,
                           String previousRelease, CanaryStep step, String operation, TrafficRouting traffic,
-                          String container, String environment, String service) {
+                          String container, String environment, String service, DeliveryStrategy strategy,
+                          Duration scaleDownDelay) {
 
     public static final String PREFIX = "releasepilot.io/";
     static final String CANARY_IMAGE = PREFIX + "canary-image";
@@ -44,9 +50,11 @@ public record CanaryState(String canaryImage, Integer weight, Integer effectiveW
     static final String CONTAINER = PREFIX + "container";
     static final String ENVIRONMENT = PREFIX + "environment";
     static final String SERVICE = PREFIX + "service";
+    static final String STRATEGY = PREFIX + "strategy";
+    static final String SCALE_DOWN_DELAY = PREFIX + "scale-down-delay";
 
     public static final CanaryState NONE = new CanaryState(null, null, null, null, null, null, null, null, null, null,
-            null, null, null, null, null);
+            null, null, null, null, null, null, null);
 
     /** Reads the state recorded on a stable Deployment. */
     public static CanaryState of(Deployment stable) {
@@ -59,8 +67,10 @@ public record CanaryState(String canaryImage, Integer weight, Integer effectiveW
                     a.get(STABLE_IMAGE), integer(a.get(STABLE_REPLICAS)), a.get(RELEASE), a.get(STABLE_RELEASE),
                     a.get(PREVIOUS_IMAGE), a.get(PREVIOUS_RELEASE), CanaryStep.fromAnnotation(a.get(STEP)),
                     a.get(OPERATION), a.get(TRAFFIC) == null ? null : TrafficRouting.valueOf(a.get(TRAFFIC)),
-                    a.get(CONTAINER), a.get(ENVIRONMENT), a.get(SERVICE));
-        } catch (IllegalArgumentException | IllegalStateException e) {
+                    a.get(CONTAINER), a.get(ENVIRONMENT), a.get(SERVICE),
+                    a.get(STRATEGY) == null ? null : DeliveryStrategy.parse(STRATEGY, a.get(STRATEGY)),
+                    a.get(SCALE_DOWN_DELAY) == null ? null : Durations.parse(SCALE_DOWN_DELAY, a.get(SCALE_DOWN_DELAY)));
+        } catch (IllegalArgumentException | IllegalStateException | InvalidInputException e) {
             throw new EnvironmentException("the canary annotations on deployment " + stable.getMetadata().getNamespace() + "/"
                     + stable.getMetadata().getName() + " cannot be read (" + e.getMessage()
                     + "); they were changed by hand: fix or remove the releasepilot.io/* annotations", e);
@@ -94,6 +104,8 @@ public record CanaryState(String canaryImage, Integer weight, Integer effectiveW
         values.put(CONTAINER, container);
         values.put(ENVIRONMENT, environment);
         values.put(SERVICE, service);
+        values.put(STRATEGY, strategy == null ? null : strategy.text());
+        values.put(SCALE_DOWN_DELAY, scaleDownDelay == null ? null : Durations.format(scaleDownDelay));
         values.forEach((k, v) -> {
             if (v == null) {
                 annotations.remove(k);
@@ -105,17 +117,21 @@ public record CanaryState(String canaryImage, Integer weight, Integer effectiveW
 
     CanaryState withStep(CanaryStep value, String operationId) {
         return new CanaryState(canaryImage, weight, effectiveWeight, stableImage, stableReplicas, release, stableRelease,
-                previousImage, previousRelease, value, operationId, traffic, container, environment, service);
+                previousImage, previousRelease, value, operationId, traffic, container, environment, service, strategy, scaleDownDelay);
     }
 
     CanaryState withEffectiveWeight(int value) {
         return new CanaryState(canaryImage, weight, value, stableImage, stableReplicas, release, stableRelease,
-                previousImage, previousRelease, step, operation, traffic, container, environment, service);
+                previousImage, previousRelease, step, operation, traffic, container, environment, service, strategy, scaleDownDelay);
     }
 
     /** The state once the canary is gone and {@code image} is the stable release. */
     CanaryState settled(CanaryStep finalStep, String image, String imageRelease, String previous, String previousRel) {
         return new CanaryState(null, null, null, image, null, null, imageRelease, previous, previousRel, finalStep,
-                operation, traffic, container, environment, service);
+                operation, traffic, container, environment, service, null, null);
+    }
+
+    public boolean blueGreen() {
+        return strategy == DeliveryStrategy.BLUE_GREEN;
     }
 }

@@ -20,6 +20,14 @@ interface TrafficRouter {
         };
     }
 
+    /** The router a recorded canary was made with. */
+    static TrafficRouter forState(CanaryState state, DeploymentTarget target) {
+        if (state.blueGreen()) {
+            return new BlueGreenSwitch(target);
+        }
+        return of(state.traffic() == null ? TrafficRouting.replicas : state.traffic(), target);
+    }
+
     /** Whether the canary takes its share of pods from the stable Deployment (else it gets an exact weight). */
     boolean splitsByReplicas();
 

@@ -47,7 +47,8 @@ class CanarySmokeCheckTest {
     private CanaryRequest withSmoke(String path) {
         SmokeCheck check = new SmokeCheck(URI.create("http://127.0.0.1:" + http.getAddress().getPort() + path), 200, 2, Duration.ofMillis(50));
         return new CanaryRequest(NS, "web", ContainerImage.parse("image", V2), null, 25, TrafficRouting.replicas, "INT", null,
-                Duration.ofSeconds(20), false, null, List.of(check));
+                Duration.ofSeconds(20), false, null, List.of(check),
+                DeliveryStrategy.CANARY, null);
     }
 
     @Test
