@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.releasepilot.engine.InvalidInputException;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
@@ -88,10 +87,7 @@ class CanaryBadInputTest {
 
     @Test
     void aPodWithSeveralContainersNeedsTheContainerNamed() {
-        k.cluster.createApp("web", V1, 4);
-        k.cluster.client().apps().deployments().inNamespace(NS).withName("web").edit(d -> new DeploymentBuilder(d).editSpec()
-                .editTemplate().editSpec().addToContainers(new ContainerBuilder().withName("proxy").withImage("envoy:1.30").build())
-                .endSpec().endTemplate().endSpec().build());
+        k.cluster.createApp("web", V1, 4, new ContainerBuilder().withName("proxy").withImage("envoy:1.30").build());
 
         assertThatThrownBy(() -> k.deploy().deploy(canary("web", V2, 10)))
                 .isInstanceOf(InvalidInputException.class)
@@ -100,10 +96,7 @@ class CanaryBadInputTest {
 
     @Test
     void theContainerNamedIsTheOneTheCanaryChanges() {
-        k.cluster.createApp("web", V1, 4);
-        k.cluster.client().apps().deployments().inNamespace(NS).withName("web").edit(d -> new DeploymentBuilder(d).editSpec()
-                .editTemplate().editSpec().addToContainers(new ContainerBuilder().withName("proxy").withImage("envoy:1.30").build())
-                .endSpec().endTemplate().endSpec().build());
+        k.cluster.createApp("web", V1, 4, new ContainerBuilder().withName("proxy").withImage("envoy:1.30").build());
 
         k.deploy().deploy(new CanaryRequest(NS, "web", ContainerImage.parse("image", V2), "app", 25, TrafficRouting.replicas,
                 null, null, Duration.ofSeconds(20), false, null));

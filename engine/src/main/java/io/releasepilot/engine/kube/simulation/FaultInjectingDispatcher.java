@@ -58,8 +58,8 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
     }
 
     /**
-     * Simulates the client's process dying after its {@code n}-th write (POST, PUT, PATCH, DELETE)
-     * from now: that write lands, every later request of the client is refused (403, not retried)
+     * Simulates the client's process dying after its {@code n}-th write (POST, PUT, PATCH, DELETE
+     * that landed) from now: every later request of the client is refused (403, not retried)
      * until {@link #recover()}.
      */
     public void crashAfterWrites(long n) {
@@ -71,7 +71,7 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
         crashAfterWrites = Long.MAX_VALUE;
     }
 
-    /** Writes of the client under test since the last {@link #crashAfterWrites} (or since the start). */
+    /** Writes of the client under test that landed since the last {@link #crashAfterWrites} (or since the start). */
     public long writes() {
         return writes.get();
     }
@@ -107,9 +107,7 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
         if (writes.get() >= crashAfterWrites) {
             return injected(403, "the client process crashed (simulated)");
         }
-        if (mutates) {
-            writes.incrementAndGet();
-        }
+
         boolean watch = request.getPath() != null && request.getPath().contains("watch=true");
         boolean write = "PUT".equals(method) || "PATCH".equals(method);
         double roll;
@@ -131,15 +129,18 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
                 return injected(roll < edge - f.serverError() / 2 ? 500 : 503, "server error (injected)");
             }
             if (roll < edge + f.slow()) {
-                return counted(super.dispatch(request).setBodyDelay(f.delay()));
+                return counted(super.dispatch(request).setBodyDelay(f.delay()), mutates);
             }
         }
-        return counted(super.dispatch(request));
+        return counted(super.dispatch(request), mutates);
     }
 
-    private MockResponse counted(MockResponse response) {
+    private MockResponse counted(MockResponse response, boolean mutates) {
         if (response.code() == 409) {
             conflicts.incrementAndGet();
+        }
+        if (mutates && response.code() < 300) {
+            writes.incrementAndGet();
         }
         return response;
     }

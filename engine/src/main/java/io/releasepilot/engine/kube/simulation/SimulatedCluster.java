@@ -98,10 +98,10 @@ public final class SimulatedCluster implements AutoCloseable {
     }
 
     /**
-     * Creates a Deployment {@code name} (container {@code app}, pods labelled {@code app: name})
+     * Creates a Deployment {@code name} (container {@code app} and any sidecars, pods labelled {@code app: name})
      * and a Service of the same name selecting its pods, as a team would have them.
      */
-    public Deployment createApp(String name, String image, int replicas) {
+    public Deployment createApp(String name, String image, int replicas, io.fabric8.kubernetes.api.model.Container... sidecars) {
         Map<String, String> labels = Map.of("app", name);
         Deployment d = new DeploymentBuilder()
                 .withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels).endMetadata()
@@ -110,7 +110,8 @@ public final class SimulatedCluster implements AutoCloseable {
                     .withNewSelector().withMatchLabels(labels).endSelector()
                     .withNewTemplate()
                         .withNewMetadata().withLabels(labels).endMetadata()
-                        .withNewSpec().withContainers(new ContainerBuilder().withName("app").withImage(image).build()).endSpec()
+                        .withNewSpec().withContainers(new ContainerBuilder().withName("app").withImage(image).build())
+                            .addToContainers(sidecars).endSpec()
                     .endTemplate()
                 .endSpec()
                 .build();
