@@ -121,6 +121,10 @@ public final class CanaryPromote {
      */
     private void switchToPreview(DeploymentTarget target, RunLock lock, Deployment stable, CanaryState promoting,
                                  AuditEvent.Builder record, String operation, String image) {
+        if (target.readCanary() == null) {
+            // A resumed promote that had removed the preview already: switching to it would send requests nowhere.
+            return;
+        }
         target.changeStable(lock, d -> {
             promoting.writeTo(DeploymentTarget.annotations(d));
             return d;
