@@ -48,4 +48,22 @@ class CanaryFaultInjectionTest {
                 .containsExactly("CANARY_STARTED SUCCEEDED", "CANARY_ADVANCED SUCCEEDED", "PROMOTED SUCCEEDED",
                         "CANARY_STARTED SUCCEEDED", "ROLLED_BACK SUCCEEDED");
     }
+
+    @Test
+    void aCanaryThatNeverGetsReadyOnAnUnreliableApiServerIsRemovedAndRecordedHonestly() {
+        k.cluster.createApp("web", V1, 4);
+        k.cluster.controller().behave(V2, io.releasepilot.engine.kube.simulation.PodBehaviour.NEVER_READY);
+        k.cluster.dispatcher().faults(UNRELIABLE);
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> k.deploy().deploy(canary("web", V2, 25, "INT", Duration.ofSeconds(2))))
+                .isInstanceOf(io.releasepilot.engine.DeploymentFailedException.class)
+                .hasMessageContaining("the canary was not ready within 2s");
+
+        k.cluster.dispatcher().faults(io.releasepilot.engine.kube.simulation.FaultInjectingDispatcher.Faults.NONE);
+        assertThat(k.deployment("web-canary")).isNull();
+        assertThat(k.replicasOf("web")).isEqualTo(4);
+        assertThat(k.deployment("web").getMetadata().getAnnotations()).doesNotContainKey(RunLock.ANNOTATION);
+        assertThat(k.records()).extracting(r -> r.event().action() + " " + r.event().outcome())
+                .containsExactly("CANARY_STARTED FAILED", "ROLLED_BACK SUCCEEDED");
+    }
 }

@@ -89,4 +89,21 @@ class CanaryGateTest {
         assertThat(k.records().get(0).event().reason()).isEqualTo("CVE-2026-1234 fix, UAT is down");
         assertThat(k.records().get(0).event().details().get("bypassedGate")).contains("never promoted in UAT");
     }
+
+    @Test
+    void aPromoteIntoAnEnvironmentTheDigestMayNotEnterIsDeniedAndTheCanaryKeepsRunning() {
+        k.cluster.createApp("web", V1, 4);
+        k.deploy().deploy(new CanaryRequest(NS, "web", ContainerImage.parse("image", V2), null, 25, TrafficRouting.replicas,
+                "PROD", null, Duration.ofSeconds(20), true, "canary only, to reproduce a PROD bug"));
+
+        assertThatThrownBy(() -> k.promote().promote(promoteIn("web", "PROD")))
+                .isInstanceOf(DeploymentFailedException.class)
+                .hasMessageContaining("promote denied")
+                .hasMessageContaining("never promoted in UAT");
+
+        assertThat(k.imageOf("web")).isEqualTo(V1);
+        assertThat(k.state("web").step()).isEqualTo(CanaryStep.CANARY_RUNNING);
+        assertThat(k.records()).extracting(r -> r.event().action() + " " + r.event().outcome())
+                .containsExactly("HOTFIX SUCCEEDED", "CANARY_STARTED SUCCEEDED", "GATE_DENIED DENIED");
+    }
 }
