@@ -11,6 +11,7 @@ import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.audit.Outcome;
 import io.releasepilot.engine.host.Origin;
 import io.releasepilot.engine.host.ProgressListener;
+import io.releasepilot.engine.release.GateDecision;
 import io.releasepilot.engine.release.Lifecycle;
 import java.net.http.HttpClient;
 import java.time.Duration;
@@ -106,10 +107,8 @@ public final class CanaryDeploy {
             return alreadyThere(target, state, request, service, environment, canaryReplicas, stableLeft);
         }
 
-        if (!sameCanary || state.step() != CanaryStep.CANARY_PENDING) {
-            run.gate(ACT, service, environment, target.namespace(), "deployment/" + target.name(), image, release,
-                    request.hotfix(), request.reason());
-        }
+        GateDecision gate = run.gate(ACT, service, environment, target.namespace(), "deployment/" + target.name(), image, release,
+                request.hotfix());
         AuditAction action = sameCanary ? AuditAction.CANARY_ADVANCED : AuditAction.CANARY_STARTED;
         boolean resume = sameCanary && state.step() == CanaryStep.CANARY_PENDING && state.weight() != null
                 && state.weight() == weight && state.operation() != null;
@@ -120,6 +119,8 @@ public final class CanaryDeploy {
 
         RunLock lock = run.lock(ACT, request.timeout().plusMinutes(2));
         target.acquire(lock);
+        run.recordHotfix(gate, ACT, service, environment, target.namespace(), "deployment/" + target.name(), image, release,
+                request.reason(), operation);
         String stableRelease = state.canaryActive() && state.stableRelease() != null ? state.stableRelease() : ContainerImage.releaseOf(stableImage);
         CanaryState pending = new CanaryState(image, weight, state.canaryActive() ? state.effectiveWeight() : null, stableImage,
                 total, release, stableRelease, state.previousImage(), state.previousRelease(), CanaryStep.CANARY_PENDING, operation,

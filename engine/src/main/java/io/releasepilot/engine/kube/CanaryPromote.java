@@ -12,6 +12,7 @@ import io.releasepilot.engine.audit.Outcome;
 import io.releasepilot.engine.host.Origin;
 import io.releasepilot.engine.host.ProgressListener;
 import io.releasepilot.engine.input.Durations;
+import io.releasepilot.engine.release.GateDecision;
 import io.releasepilot.engine.release.Lifecycle;
 
 /**
@@ -63,13 +64,13 @@ public final class CanaryPromote {
         String image = state.canaryImage();
         String release = state.release();
         String service = state.service() != null ? state.service() : request.deployment();
-        if (!resume) {
-            run.gate(ACT, service, environment, target.namespace(), "deployment/" + target.name(), image, release,
-                    request.hotfix(), request.reason());
-        }
+        GateDecision gate = run.gate(ACT, service, environment, target.namespace(), "deployment/" + target.name(), image, release,
+                request.hotfix());
         String operation = resume ? state.operation() : AuditAction.PROMOTED.name() + "/" + CanaryRun.newOperation();
         RunLock lock = run.lock(ACT, request.timeout().plusMinutes(2));
         target.acquire(lock);
+        run.recordHotfix(gate, ACT, service, environment, target.namespace(), "deployment/" + target.name(), image, release,
+                request.reason(), operation);
         int replicas = state.stableReplicas() != null ? state.stableReplicas() : DeploymentTarget.replicasOf(stable);
         String container = state.container();
         CanaryState promoting = state.withStep(CanaryStep.PROMOTING, operation);

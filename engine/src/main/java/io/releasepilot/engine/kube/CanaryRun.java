@@ -69,22 +69,16 @@ final class CanaryRun {
     }
 
     /**
-     * Enforces the lifecycle: {@code image} may enter {@code environment} only if it was promoted in
-     * the environment before. A denial is audited (GATE_DENIED) and fails the act; a hotfix with a
-     * reason passes, audited as HOTFIX.
+     * Enforces the lifecycle, before anything changes: {@code image} may enter {@code environment}
+     * only if it was promoted in the environment before. A denial is audited (GATE_DENIED) and fails
+     * the act. A hotfix with a reason passes; the returned decision is then recorded as HOTFIX by
+     * {@link #recordHotfix} once the act holds the Deployment.
      */
-    void gate(String act, String service, String environment, String namespace, String target, String image, String release,
-              boolean hotfix, String reason) {
+    GateDecision gate(String act, String service, String environment, String namespace, String target, String image, String release,
+                      boolean hotfix) {
         GateDecision decision = new ReleaseLedger(store, lifecycle).mayEnter(image, environment);
-        if (decision.allowed()) {
-            return;
-        }
-        if (hotfix) {
-            store.append(AuditEvent.builder(AuditAction.HOTFIX, service).environment(environment).namespace(namespace)
-                    .target(target).release(release).image(image).outcome(Outcome.SUCCEEDED).reason(reason)
-                    .detail("act", act).detail("bypassedGate", decision.reason()).build(), origin);
-            progress.line("[%s] %s: HOTFIX past the lifecycle gate (%s): %s", act, namespace + "/" + target(target), decision.reason(), reason);
-            return;
+        if (decision.allowed() || hotfix) {
+            return decision;
         }
         store.append(AuditEvent.builder(AuditAction.GATE_DENIED, service).environment(environment).namespace(namespace)
                 .target(target).release(release).image(image).outcome(Outcome.DENIED).reason(decision.reason())
@@ -92,6 +86,18 @@ final class CanaryRun {
         progress.line("[%s] %s: denied by the lifecycle gate: %s", act, namespace + "/" + target(target), decision.reason());
         throw new DeploymentFailedException(act + " denied: " + decision.reason()
                 + " (promote it there first, or pass hotfix with a reason)");
+    }
+
+    /** Records, once per operation, that a hotfix passed a gate that would have denied it. */
+    void recordHotfix(GateDecision decision, String act, String service, String environment, String namespace, String target,
+                      String image, String release, String reason, String operation) {
+        if (decision.allowed()) {
+            return;
+        }
+        auditOnce(AuditEvent.builder(AuditAction.HOTFIX, service).environment(environment).namespace(namespace)
+                .target(target).release(release).image(image).outcome(Outcome.SUCCEEDED).reason(reason)
+                .detail("act", act).detail("bypassedGate", decision.reason()), operation);
+        progress.line("[%s] %s: HOTFIX past the lifecycle gate (%s): %s", act, namespace + "/" + target(target), decision.reason(), reason);
     }
 
     private static String target(String target) {
