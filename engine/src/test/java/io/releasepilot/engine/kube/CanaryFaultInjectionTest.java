@@ -66,4 +66,18 @@ class CanaryFaultInjectionTest {
         assertThat(k.records()).extracting(r -> r.event().action() + " " + r.event().outcome())
                 .containsExactly("CANARY_STARTED FAILED", "ROLLED_BACK SUCCEEDED");
     }
+
+    @Test
+    void waitsSurviveWatchesThatAreRefusedOrDroppedWhileOpen() {
+        k.cluster.createApp("web", V1, 4);
+        k.cluster.controller().readyAfter(Duration.ofSeconds(2));
+        k.cluster.dispatcher().faults(new Faults(0, 0, 0, 1.0, 0, Duration.ZERO));
+
+        k.deploy().deploy(canary("web", V2, 25));
+        k.promote().promote(promoteIn("web", "INT"));
+
+        assertThat(k.cluster.dispatcher().watchesDropped()).as("watches dropped while open").isPositive();
+        assertThat(k.imageOf("web")).isEqualTo(V2);
+        assertThat(k.deployment("web-canary")).isNull();
+    }
 }

@@ -4,7 +4,13 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
+import io.fabric8.mockwebserver.http.ByteString;
+import io.fabric8.mockwebserver.http.Response;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,6 +31,7 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
     private final Random random;
     private final AtomicLong writes = new AtomicLong();
     private final AtomicLong conflicts = new AtomicLong();
+    private final AtomicLong watchesDropped = new AtomicLong();
     private volatile Faults faults = Faults.NONE;
     private volatile long crashAfterWrites = Long.MAX_VALUE;
 
@@ -40,7 +47,8 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
      * @param conflict    writes (PUT, PATCH) answered 409 Conflict
      * @param throttle    any request answered 429 Too Many Requests
      * @param serverError any request answered 500 or 503
-     * @param watchDrop   watch requests refused with 500, so the informer must re-watch
+     * @param watchDrop   watches refused with 500 (half) or closed 50-300 ms after they start (half),
+     *                    so the informer must re-watch
      * @param slow        requests answered after {@code delay}
      */
     public record Faults(double conflict, double throttle, double serverError, double watchDrop, double slow, Duration delay) {
@@ -84,6 +92,11 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
         return conflicts.get();
     }
 
+    /** Watches of the client under test closed by the server while open, so far. */
+    public long watchesDropped() {
+        return watchesDropped.get();
+    }
+
     /** Requests of the client under test so far. */
     public long requests() {
         return requests.get();
@@ -114,8 +127,11 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
         synchronized (random) {
             roll = random.nextDouble();
         }
+        if (watch && roll < f.watchDrop() / 2) {
+            return injected(500, "watch refused (injected)");
+        }
         if (watch && roll < f.watchDrop()) {
-            return injected(500, "watch dropped (injected)");
+            return droppedLater(super.dispatch(request));
         }
         if (!watch) {
             double edge = 0;
@@ -143,6 +159,65 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
             writes.incrementAndGet();
         }
         return response;
+    }
+
+    /** Lets the watch start, then closes it 50-300 ms later, as a load balancer or an API server restart would. */
+    private MockResponse droppedLater(MockResponse response) {
+        WebSocketListener watch = response.getWebSocketListener();
+        if (watch == null) {
+            return response;
+        }
+        long after;
+        synchronized (random) {
+            after = 50 + random.nextInt(250);
+        }
+        injected.incrementAndGet();
+        return response.withWebSocketUpgrade(new WebSocketListener() {
+            @Override
+            public void onBeforeAccept(WebSocket ws, Response r) {
+                watch.onBeforeAccept(ws, r);
+            }
+
+            @Override
+            public void onOpen(WebSocket ws, Response r) {
+                watch.onOpen(ws, r);
+                CompletableFuture.delayedExecutor(after, TimeUnit.MILLISECONDS).execute(() -> {
+                    if (ws.close(1001, "watch dropped (injected)")) {
+                        watchesDropped.incrementAndGet();
+                    }
+                });
+            }
+
+            @Override
+            public void onMessage(WebSocket ws, String text) {
+                watch.onMessage(ws, text);
+            }
+
+            @Override
+            public void onMessage(WebSocket ws, ByteString bytes) {
+                watch.onMessage(ws, bytes);
+            }
+
+            @Override
+            public void onMessage(WebSocket ws, byte[] bytes) {
+                watch.onMessage(ws, bytes);
+            }
+
+            @Override
+            public void onClosing(WebSocket ws, int code, String reason) {
+                watch.onClosing(ws, code, reason);
+            }
+
+            @Override
+            public void onClosed(WebSocket ws, int code, String reason) {
+                watch.onClosed(ws, code, reason);
+            }
+
+            @Override
+            public void onFailure(WebSocket ws, Throwable t, Response r) {
+                watch.onFailure(ws, t, r);
+            }
+        });
     }
 
     private MockResponse injected(int code, String message) {
