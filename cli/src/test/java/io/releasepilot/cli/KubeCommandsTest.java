@@ -157,6 +157,20 @@ class KubeCommandsTest {
     }
 
     @Test
+    void aDeploymentAnotherRunIsChangingExitsThreeAndNamesThatRun() {
+        cluster.editDeployment("web", d -> {
+            d.getMetadata().setAnnotations(new java.util.HashMap<>(java.util.Map.of("releasepilot.io/lock",
+                    "run=r-9;act=promote;actor=carol;origin=https://ci/job/web/12/;host=ci-agent-3;pid=4242;expires=2999-01-01T00:00:00Z")));
+            return d;
+        });
+
+        assertThat(run("deploy-canary", "--namespace", "shop", "--deployment", "web", "--image", V2)).isEqualTo(3);
+        assertThat(err).contains("deployment shop/web is being changed by another run: promote by carol from https://ci/job/web/12/ "
+                + "(host ci-agent-3, pid 4242, run r-9)");
+        assertThat(cluster.client().apps().deployments().inNamespace("shop").withName("web-canary").get()).isNull();
+    }
+
+    @Test
     void anUnreachableClusterExitsThree() throws IOException {
         Files.writeString(kubeconfig, Files.readString(kubeconfig).replace(cluster.url().replaceAll("/$", ""), "http://127.0.0.1:1"));
 

@@ -157,4 +157,24 @@ class TrafficRouterTest {
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("a Deployment whose Service web has a selector");
     }
+
+    @Test
+    void zeroCanaryTrafficTakesTheCanaryOutOfTheHttpRouteAtOnce() {
+        k.cluster.createApp("web", V1, 4);
+        generic("""
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: web, namespace: shop}
+                spec:
+                  rules:
+                  - backendRefs: [{name: web, port: 80}]
+                """);
+        k.deploy().deploy(canary(V2, 40, TrafficRouting.gateway));
+
+        k.rollback().zeroCanaryTraffic(NS, "web");
+
+        assertThat(backends(GatewayRouter.HTTP_ROUTE, "web", "rules", "backendRefs")).containsExactly(Map.of("name", "web", "port", 80));
+        assertThat(k.replicasOf("web-canary")).isZero();
+        assertThat(k.records()).hasSize(1);
+    }
 }

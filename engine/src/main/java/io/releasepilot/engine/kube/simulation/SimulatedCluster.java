@@ -122,6 +122,22 @@ public final class SimulatedCluster implements AutoCloseable {
         return created;
     }
 
+    /**
+     * Changes a Deployment as a person with kubectl would, outside the code under test (neither
+     * counted nor failed), retrying when it loses a race with the simulated controller.
+     */
+    public Deployment editDeployment(String name, java.util.function.UnaryOperator<Deployment> change) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return controllerClient.apps().deployments().inNamespace(namespace).withName(name).edit(change);
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt >= 20) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     @Override
     public void close() {
         controller.close();
