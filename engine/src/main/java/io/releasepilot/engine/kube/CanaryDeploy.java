@@ -242,6 +242,8 @@ public final class CanaryDeploy {
         run.progress.line("[%s] %s: canary failed: %s; removing it", ACT, target.label(), why);
         router.remove();
         target.scaleCanary(0);
+        // Recorded before the state says rolled-back: a re-run after a crash here still sees the canary and fails it again.
+        run.auditOnce(record.outcome(Outcome.FAILED).reason(why), operation);
         CanaryState rolledBack = pending.settled(CanaryStep.ROLLED_BACK, pending.stableImage(), pending.stableRelease(),
                 pending.canaryImage(), pending.release());
         target.changeStable(lock, d -> {
@@ -250,7 +252,6 @@ public final class CanaryDeploy {
             return d;
         });
         target.deleteCanary();
-        run.auditOnce(record.outcome(Outcome.FAILED).reason(why), operation);
         run.auditOnce(AuditEvent.builder(AuditAction.ROLLED_BACK, pending.service()).environment(pending.environment())
                 .namespace(target.namespace()).target("deployment/" + target.name()).release(pending.stableRelease())
                 .image(pending.stableImage()).previousImage(pending.canaryImage()).outcome(Outcome.SUCCEEDED)
