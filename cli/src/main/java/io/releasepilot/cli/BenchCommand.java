@@ -9,6 +9,7 @@ import io.releasepilot.engine.bench.BenchReport;
 import io.releasepilot.engine.bench.Figure;
 import io.releasepilot.engine.snapshot.SnapshotBenchmark;
 import io.releasepilot.engine.image.ImageBenchmark;
+import io.releasepilot.engine.kube.CanaryBenchmark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -43,7 +44,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--work-dir", paramLabel = "DIR", description = "Where scratch stores go. Default: a temporary directory, removed afterwards.")
     Path workDir;
 
-    enum Bench { audit, snapshot, image, alert, dashboard }
+    enum Bench { audit, snapshot, image, alert, dashboard, canary }
 
     @Override
     public Integer call() throws Exception {
@@ -57,9 +58,10 @@ final class BenchCommand implements Callable<Integer> {
                 case image -> new ImageBenchmark(dir, rounds, line -> ctx.err().println(line)).run();
                 case alert -> new AlertBenchmark(dir, AlertBenchmark.DEFAULT_TRIALS, line -> ctx.err().println(line)).run();
                 case dashboard -> new DashboardBenchmark(dir, records, line -> ctx.err().println(line)).run();
+                case canary -> new CanaryBenchmark(line -> ctx.err().println(line), java.time.Duration.ofSeconds(30), 50).run();
             };
         } finally {
-            if (workDir == null) {
+            if (workDir == null && Files.exists(dir)) {
                 deleteTree(dir);
             }
         }

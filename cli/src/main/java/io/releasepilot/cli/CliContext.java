@@ -1,5 +1,11 @@
 package io.releasepilot.cli;
 
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.releasepilot.engine.EnvironmentException;
+import io.releasepilot.engine.InvalidInputException;
 import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.audit.AuditStores;
 import io.releasepilot.engine.audit.CheckpointKeys;
@@ -102,6 +108,31 @@ final class CliContext {
             config = config.withCredentials(user, password == null ? null : password.toCharArray());
         }
         return config;
+    }
+
+    /** The {@code --kubeconfig} given, or null (then env KUBECONFIG, else ~/.kube/config). */
+    Path kubeconfig() {
+        return root.kubeconfig;
+    }
+
+    /** Checks {@code --kubeconfig} names a readable file; part of validating input, before anything is contacted. */
+    void validateKubeconfig() {
+        Path file = root.kubeconfig;
+        if (file != null && (!Files.isRegularFile(file) || !Files.isReadable(file))) {
+            throw new InvalidInputException("kubeconfig", file.toString(), "a readable kubeconfig file");
+        }
+    }
+
+    /** A Kubernetes client from {@code --kubeconfig}, else the usual discovery (KUBECONFIG, ~/.kube/config, in-cluster). */
+    KubernetesClient kubernetesClient() {
+        validateKubeconfig();
+        try {
+            Config config = root.kubeconfig != null ? Config.fromKubeconfig(root.kubeconfig.toFile()) : Config.autoConfigure(null);
+            return new KubernetesClientBuilder().withConfig(config).build();
+        } catch (KubernetesClientException | IllegalArgumentException e) {
+            throw new EnvironmentException("cannot use the kubeconfig " + (root.kubeconfig != null ? root.kubeconfig : "(default)")
+                    + ": " + e.getMessage(), e);
+        }
     }
 
     /** Opens the store with the signing key; every input must be validated before this. */

@@ -1,0 +1,73 @@
+package io.releasepilot.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.releasepilot.engine.audit.AuditStore;
+import io.releasepilot.engine.host.ProgressListener;
+import io.releasepilot.engine.input.Durations;
+import io.releasepilot.engine.kube.CanaryPromote;
+import io.releasepilot.engine.kube.PromoteRequest;
+import io.releasepilot.engine.kube.PromoteResult;
+import io.releasepilot.engine.release.Lifecycle;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "promote", mixinStandardHelpOptions = true,
+        description = {"Make the canary the new stable release: stable to the canary's image, fully available, then the canary removed.",
+            "The release must have been promoted in the environment before (INT -> UAT -> PROD) unless --hotfix --reason."})
+final class PromoteCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--namespace", required = true, paramLabel = "NS", description = "Namespace of the Deployment.")
+    String namespace;
+
+    @Option(names = "--deployment", required = true, paramLabel = "D", description = "The stable Deployment.")
+    String deployment;
+
+    @Option(names = "--environment", paramLabel = "E", description = "Environment the release enters. Default: the canary's.")
+    String environment;
+
+    @Option(names = "--hotfix", description = "Pass the lifecycle gate (needs --reason; audited as HOTFIX).")
+    boolean hotfix;
+
+    @Option(names = "--reason", paramLabel = "TEXT", description = "Why the hotfix skips the lifecycle gate.")
+    String reason;
+
+    @Option(names = "--timeout", defaultValue = "10m", paramLabel = "DUR",
+            description = "How long the stable Deployment may take to be fully available. Default: ${DEFAULT-VALUE}.")
+    String timeout;
+
+    @Override
+    public Integer call() {
+        CliContext ctx = new CliContext(spec);
+        PromoteRequest request = new PromoteRequest(namespace, deployment, environment, hotfix, reason,
+                Durations.parsePositive("timeout", timeout));
+        if (environment != null) {
+            Lifecycle.DEFAULT.requireKnown(environment);
+        }
+        ctx.validateKubeconfig();
+        ProgressListener console = line -> (ctx.json() ? ctx.err() : ctx.out()).println(line);
+        try (AuditStore store = ctx.openStore(); KubernetesClient client = ctx.kubernetesClient()) {
+            PromoteResult r = new CanaryPromote(client, store, ctx.origin(), console, Lifecycle.DEFAULT).promote(request);
+            if (ctx.json()) {
+                ObjectNode o = new ObjectMapper().createObjectNode();
+                o.put("namespace", r.namespace());
+                o.put("deployment", r.deployment());
+                o.put("environment", r.environment());
+                o.put("image", r.image());
+                o.put("release", r.release());
+                o.put("previousImage", r.previousImage());
+                o.put("changed", r.changed());
+                o.put("auditSeq", r.auditSeq());
+                ctx.out().println(o);
+            }
+        }
+        return 0;
+    }
+}

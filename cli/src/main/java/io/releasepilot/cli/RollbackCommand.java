@@ -1,0 +1,66 @@
+package io.releasepilot.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.releasepilot.engine.audit.AuditStore;
+import io.releasepilot.engine.host.ProgressListener;
+import io.releasepilot.engine.input.Durations;
+import io.releasepilot.engine.kube.CanaryRollback;
+import io.releasepilot.engine.kube.RollbackRequest;
+import io.releasepilot.engine.kube.RollbackResult;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "rollback", mixinStandardHelpOptions = true,
+        description = {"Undo the canary (its traffic to 0, then removed) or, after a promote, restore the release before it.",
+            "--to-release restores any release promoted earlier in the environment."})
+final class RollbackCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--namespace", required = true, paramLabel = "NS", description = "Namespace of the Deployment.")
+    String namespace;
+
+    @Option(names = "--deployment", required = true, paramLabel = "D", description = "The stable Deployment.")
+    String deployment;
+
+    @Option(names = "--to-release", paramLabel = "R", description = "A release promoted earlier to restore.")
+    String toRelease;
+
+    @Option(names = "--reason", paramLabel = "TEXT", description = "Why, for the audit record.")
+    String reason;
+
+    @Option(names = "--timeout", defaultValue = "5m", paramLabel = "DUR",
+            description = "How long the restored Deployment may take to be fully available. Default: ${DEFAULT-VALUE}.")
+    String timeout;
+
+    @Override
+    public Integer call() {
+        CliContext ctx = new CliContext(spec);
+        RollbackRequest request = new RollbackRequest(namespace, deployment, toRelease, reason == null || reason.isBlank() ? null : reason.strip(),
+                Durations.parsePositive("timeout", timeout));
+        ctx.validateKubeconfig();
+        ProgressListener console = line -> (ctx.json() ? ctx.err() : ctx.out()).println(line);
+        try (AuditStore store = ctx.openStore(); KubernetesClient client = ctx.kubernetesClient()) {
+            RollbackResult r = new CanaryRollback(client, store, ctx.origin(), console).rollback(request);
+            if (ctx.json()) {
+                ObjectNode o = new ObjectMapper().createObjectNode();
+                o.put("namespace", r.namespace());
+                o.put("deployment", r.deployment());
+                o.put("restoredImage", r.restoredImage());
+                o.put("release", r.release());
+                o.put("rolledBack", r.rolledBack());
+                o.put("canaryRemoved", r.canaryRemoved());
+                o.put("changed", r.changed());
+                o.put("auditSeq", r.auditSeq());
+                ctx.out().println(o);
+            }
+        }
+        return 0;
+    }
+}
