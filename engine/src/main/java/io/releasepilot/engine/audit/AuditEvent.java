@@ -11,43 +11,51 @@ import java.util.regex.Pattern;
 
 /**
  * What a step says about one act, before the trail gives it a sequence number, a time and a hash.
- * Every field but {@code action}, {@code service} and {@code outcome} may be null.
- *
- * @param target        the object acted on, e.g. {@code deployment/web} or a snapshot id
- * @param release       the release name or version the act concerns
- * @param image         the image digest reference the act put in place
- * @param previousImage the image digest reference that ran before
- * @param details       further facts as text; never a secret
+ * Every field but {@code action}, {@code service} and {@code outcome} may be null. Built through
+ * {@link #builder} (or the public constructor), which validates everything; records read back
+ * from a store are taken as they are, so that verification can report a damaged record instead of
+ * failing on it.
  */
-public record AuditEvent(
-        AuditAction action,
-        String service,
-        String environment,
-        String namespace,
-        String target,
-        String release,
-        String image,
-        String previousImage,
-        Outcome outcome,
-        String reason,
-        SortedMap<String, String> details) {
+public final class AuditEvent {
 
     private static final Pattern DETAIL_KEY = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,63}");
     /** A guard against a step putting a secret into the trail by mistake. */
     private static final Pattern SECRET_LOOKING_KEY =
             Pattern.compile("(?i).*(password|passwd|secret|token|credential|private.?key).*");
 
-    public AuditEvent {
+    private final AuditAction action;
+    private final String service;
+    private final String environment;
+    private final String namespace;
+    private final String target;
+    private final String release;
+    private final String image;
+    private final String previousImage;
+    private final Outcome outcome;
+    private final String reason;
+    private final SortedMap<String, String> details;
+
+    /**
+     * @param target        the object acted on, e.g. {@code deployment/web} or a snapshot id
+     * @param release       the release name or version the act concerns
+     * @param image         the image digest reference the act put in place
+     * @param previousImage the image digest reference that ran before
+     * @param details       further facts as text; never a secret
+     */
+    public AuditEvent(AuditAction action, String service, String environment, String namespace, String target, String release,
+                      String image, String previousImage, Outcome outcome, String reason, Map<String, String> details) {
         Objects.requireNonNull(action, "action");
         Objects.requireNonNull(outcome, "outcome");
-        service = Names.service(service);
-        environment = environment == null ? null : Names.environment(environment);
-        fits("namespace", namespace, 253);
-        fits("target", target, 1024);
-        fits("release", release, 256);
-        fits("image", image, 1024);
-        fits("previousImage", previousImage, 1024);
-        fits("reason", reason, 8192);
+        this.action = action;
+        this.service = Names.service(service);
+        this.environment = environment == null ? null : Names.environment(environment);
+        this.namespace = fits("namespace", namespace, 253);
+        this.target = fits("target", target, 1024);
+        this.release = fits("release", release, 256);
+        this.image = fits("image", image, 1024);
+        this.previousImage = fits("previousImage", previousImage, 1024);
+        this.outcome = outcome;
+        this.reason = fits("reason", reason, 8192);
         SortedMap<String, String> copy = new TreeMap<>();
         if (details != null) {
             for (Map.Entry<String, String> e : details.entrySet()) {
@@ -66,15 +74,104 @@ public record AuditEvent(
         if (CanonicalJson.object(copy).length() > 65_536) {
             throw new InvalidInputException("details", copy.size() + " entries", "at most 65536 characters as JSON");
         }
-        details = Collections.unmodifiableSortedMap(copy);
+        this.details = Collections.unmodifiableSortedMap(copy);
+    }
+
+    /** A record's event exactly as the store holds it: no validation, since a damaged row must still be read. */
+    private AuditEvent(AuditAction action, String service, String environment, String namespace, String target, String release,
+                       String image, String previousImage, Outcome outcome, String reason, SortedMap<String, String> details,
+                       boolean stored) {
+        this.action = action;
+        this.service = service;
+        this.environment = environment;
+        this.namespace = namespace;
+        this.target = target;
+        this.release = release;
+        this.image = image;
+        this.previousImage = previousImage;
+        this.outcome = outcome;
+        this.reason = reason;
+        this.details = Collections.unmodifiableSortedMap(details);
+    }
+
+    static AuditEvent stored(AuditAction action, String service, String environment, String namespace, String target, String release,
+                             String image, String previousImage, Outcome outcome, String reason, SortedMap<String, String> details) {
+        return new AuditEvent(action, service, environment, namespace, target, release, image, previousImage, outcome, reason,
+                details, true);
+    }
+
+    public AuditAction action() {
+        return action;
+    }
+
+    public String service() {
+        return service;
+    }
+
+    public String environment() {
+        return environment;
+    }
+
+    public String namespace() {
+        return namespace;
+    }
+
+    public String target() {
+        return target;
+    }
+
+    public String release() {
+        return release;
+    }
+
+    public String image() {
+        return image;
+    }
+
+    public String previousImage() {
+        return previousImage;
+    }
+
+    public Outcome outcome() {
+        return outcome;
+    }
+
+    public String reason() {
+        return reason;
+    }
+
+    public SortedMap<String, String> details() {
+        return details;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof AuditEvent e && action == e.action && outcome == e.outcome && Objects.equals(service, e.service)
+                && Objects.equals(environment, e.environment) && Objects.equals(namespace, e.namespace)
+                && Objects.equals(target, e.target) && Objects.equals(release, e.release) && Objects.equals(image, e.image)
+                && Objects.equals(previousImage, e.previousImage) && Objects.equals(reason, e.reason)
+                && details.equals(e.details);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(action, service, environment, namespace, target, release, image, previousImage, outcome, reason, details);
+    }
+
+    @Override
+    public String toString() {
+        return "AuditEvent[action=" + action + ", service=" + service + ", environment=" + environment + ", namespace=" + namespace
+                + ", target=" + target + ", release=" + release + ", image=" + image + ", previousImage=" + previousImage
+                + ", outcome=" + outcome + ", reason=" + reason + ", details=" + details + "]";
     }
 
     /** The column widths of the store, checked here so an over-long value is a user error, not a database error. */
-    private static void fits(String parameter, String value, int max) {
+    private static String fits(String parameter, String value, int max) {
         if (value != null && value.length() > max) {
             throw new InvalidInputException(parameter, value.substring(0, 40) + "… (" + value.length() + " characters)",
                     "at most " + max + " characters");
         }
+        return value;
     }
 
     public static Builder builder(AuditAction action, String service) {

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * Re-checks the whole trail: every record's hash, every link, no gap, a head that matches the
@@ -23,6 +24,24 @@ public final class AuditVerifier {
      *                  chain only (a rewritten store is detected only with the key)
      */
     public static Verification verify(AuditStore store, PublicKey publicKey) {
+        try {
+            return verifyChain(store, publicKey);
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof DamagedRecordException damaged) {
+                return damagedAt(damaged);
+            }
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        } catch (DamagedRecordException damaged) {
+            return damagedAt(damaged);
+        }
+    }
+
+    private static Verification damagedAt(DamagedRecordException damaged) {
+        return new Verification(damaged.seq() - 1, 0, 0, new Verification.Problem(damaged.seq(), Verification.Kind.HASH,
+                "record " + damaged.seq() + " cannot be read: " + damaged.why() + " (it was altered outside Release Pilot)"));
+    }
+
+    private static Verification verifyChain(AuditStore store, PublicKey publicKey) {
         AuditStore.ChainHead head = store.head();
         Map<Long, Checkpoint> checkpoints = new HashMap<>();
         for (Checkpoint cp : store.checkpoints()) {

@@ -89,6 +89,10 @@ public final class CanonicalJson {
     static void appendString(StringBuilder out, String s) {
         out.append('"');
         int n = s.length();
+        if (!needsEscaping(s, n)) {
+            out.append(s).append('"');
+            return;
+        }
         for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
             switch (c) {
@@ -110,6 +114,17 @@ public final class CanonicalJson {
             }
         }
         out.append('"');
+    }
+
+    /** Most values (names, digests, URLs) need no escaping: append them whole. */
+    private static boolean needsEscaping(String s, int n) {
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\' || Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean isLoneSurrogate(String s, int i, char c) {

@@ -408,8 +408,9 @@ final class JdbcAuditStore implements AuditStore {
     }
 
     static AuditRecord recordOf(ResultSet rs) throws SQLException {
-        AuditEvent event = new AuditEvent(
-                AuditAction.valueOf(rs.getString(5)),
+        long seq = rs.getLong(1);
+        AuditEvent event = AuditEvent.stored(
+                storedEnum(AuditAction.class, seq, "action", rs.getString(5)),
                 rs.getString(6),
                 rs.getString(7),
                 rs.getString(8),
@@ -417,11 +418,24 @@ final class JdbcAuditStore implements AuditStore {
                 rs.getString(10),
                 rs.getString(11),
                 rs.getString(12),
-                Outcome.valueOf(rs.getString(13)),
+                storedEnum(Outcome.class, seq, "outcome", rs.getString(13)),
                 rs.getString(14),
-                parseDetails(rs.getString(15)));
-        return new AuditRecord(rs.getLong(1), Instant.ofEpochMilli(rs.getLong(2)), rs.getString(3), rs.getString(4),
+                parseDetails(seq, rs.getString(15)));
+        return new AuditRecord(seq, Instant.ofEpochMilli(rs.getLong(2)), rs.getString(3), rs.getString(4),
                 event, rs.getString(16), rs.getString(17));
+    }
+
+    /** A value no version of Release Pilot writes means the row was altered outside it. */
+    private static <E extends Enum<E>> E storedEnum(Class<E> type, long seq, String column, String value) {
+        try {
+            return Enum.valueOf(type, value);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw damaged(seq, "its " + column + " is '" + value + "', which Release Pilot never writes");
+        }
+    }
+
+    private static DamagedRecordException damaged(long seq, String why) {
+        return new DamagedRecordException(seq, why);
     }
 
     private static Checkpoint checkpointOf(ResultSet rs) throws SQLException {
@@ -429,24 +443,24 @@ final class JdbcAuditStore implements AuditStore {
                 rs.getString(5));
     }
 
-    static SortedMap<String, String> parseDetails(String json) throws SQLException {
+    static SortedMap<String, String> parseDetails(long seq, String json) {
         SortedMap<String, String> out = new TreeMap<>();
         if (json == null || json.equals("{}")) {
             return out;
         }
         try (JsonParser p = JSON.createParser(json)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
-                throw new SQLException("details column is not a JSON object: " + json);
+                throw damaged(seq, "its details are not a JSON object");
             }
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String key = p.currentName();
                 if (p.nextToken() != JsonToken.VALUE_STRING) {
-                    throw new SQLException("details value of '" + key + "' is not a string");
+                    throw damaged(seq, "its detail '" + key + "' is not a string");
                 }
                 out.put(key, p.getText());
             }
         } catch (IOException e) {
-            throw new SQLException("details column is not valid JSON: " + e.getMessage(), e);
+            throw damaged(seq, "its details are not valid JSON");
         }
         return out;
     }

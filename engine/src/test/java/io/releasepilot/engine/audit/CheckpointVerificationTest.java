@@ -113,4 +113,18 @@ class CheckpointVerificationTest {
             assertThat(v.problem().message()).contains("signed with key " + signer.keyId());
         }
     }
+
+    @Test
+    void aRecordAlteredToAValueReleasePilotNeverWritesIsReportedNotFailedOn() throws Exception {
+        try (AuditStore store = filledStore(4); StoreSurgery surgery = new StoreSurgery(url)) {
+            surgery.update("UPDATE audit_record SET action = 'DEPLOYED_BY_HAND', details = '{not json' WHERE seq = 3");
+
+            Verification v = AuditVerifier.verify(store, keys.getPublic());
+
+            assertThat(v.ok()).isFalse();
+            assertThat(v.problem().seq()).isEqualTo(3);
+            assertThat(v.problem().kind()).isEqualTo(Verification.Kind.HASH);
+            assertThat(v.problem().message()).contains("'DEPLOYED_BY_HAND', which Release Pilot never writes");
+        }
+    }
 }
