@@ -239,7 +239,18 @@ final class AuditCommand {
             CliContext ctx = new CliContext(spec);
             try (AuditStore store = ctx.openStore()) {
                 io.releasepilot.engine.audit.Checkpoint cp = store.checkpoint();
-                ctx.out().printf("checkpoint at record %d (hash %s) signed with key %s%n", cp.seq(), cp.hash(), cp.keyId());
+                if (ctx.json()) {
+                    ObjectNode o = JSON.createObjectNode();
+                    o.put("seq", cp.seq());
+                    o.put("hash", cp.hash());
+                    o.put("time", CanonicalJson.TIME.format(cp.time()));
+                    o.put("keyId", cp.keyId());
+                    o.put("signature", cp.signature());
+                    ctx.out().println(o);
+                } else {
+                    ctx.out().printf("checkpoint at record %d (hash %s) signed with key %s: %s%n", cp.seq(), cp.hash(), cp.keyId(),
+                            cp.signature());
+                }
             }
             return 0;
         }

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -31,11 +32,8 @@ final class DeployCanaryCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--namespace", required = true, paramLabel = "NS", description = "Namespace of the Deployment.")
-    String namespace;
-
-    @Option(names = "--deployment", required = true, paramLabel = "D", description = "The stable Deployment.")
-    String deployment;
+    @Mixin
+    DeploymentOptions deploymentOptions;
 
     @Option(names = "--image", required = true, paramLabel = "REF", description = "The canary's image: a digest reference where you have one.")
     String image;
@@ -89,7 +87,7 @@ final class DeployCanaryCommand implements Callable<Integer> {
         if (reason != null && !hotfix) {
             throw new InvalidInputException("reason", reason, "a reason only together with --hotfix");
         }
-        CanaryRequest request = new CanaryRequest(namespace, deployment, ContainerImage.parse("image", image), container, weight,
+        CanaryRequest request = new CanaryRequest(deploymentOptions.namespace, deploymentOptions.deployment, ContainerImage.parse("image", image), container, weight,
                 traffic == null ? null : TrafficRouting.parse("traffic", traffic), environment, service, Durations.parsePositive("timeout", timeout), hotfix, reason,
                 smokeUrls.stream().map(u -> SmokeCheck.parse("smoke-url", u)).toList(), chosen,
                 scaleDownDelay == null ? null : Durations.parse("scale-down-delay", scaleDownDelay));

@@ -12,6 +12,7 @@ import io.releasepilot.engine.kube.PromoteResult;
 import io.releasepilot.engine.release.Lifecycle;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -24,11 +25,8 @@ final class PromoteCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--namespace", required = true, paramLabel = "NS", description = "Namespace of the Deployment.")
-    String namespace;
-
-    @Option(names = "--deployment", required = true, paramLabel = "D", description = "The stable Deployment.")
-    String deployment;
+    @Mixin
+    DeploymentOptions deploymentOptions;
 
     @Option(names = "--environment", paramLabel = "E", description = "Environment the release enters. Default: the canary's.")
     String environment;
@@ -46,7 +44,7 @@ final class PromoteCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CliContext ctx = new CliContext(spec);
-        PromoteRequest request = new PromoteRequest(namespace, deployment, environment, hotfix, reason,
+        PromoteRequest request = new PromoteRequest(deploymentOptions.namespace, deploymentOptions.deployment, environment, hotfix, reason,
                 Durations.parsePositive("timeout", timeout));
         if (environment != null) {
             Lifecycle.DEFAULT.requireKnown(environment);

@@ -11,6 +11,7 @@ import io.releasepilot.engine.kube.RollbackRequest;
 import io.releasepilot.engine.kube.RollbackResult;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -23,11 +24,8 @@ final class RollbackCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--namespace", required = true, paramLabel = "NS", description = "Namespace of the Deployment.")
-    String namespace;
-
-    @Option(names = "--deployment", required = true, paramLabel = "D", description = "The stable Deployment.")
-    String deployment;
+    @Mixin
+    DeploymentOptions deploymentOptions;
 
     @Option(names = "--to-release", paramLabel = "R", description = "A release promoted earlier to restore.")
     String toRelease;
@@ -42,7 +40,7 @@ final class RollbackCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CliContext ctx = new CliContext(spec);
-        RollbackRequest request = new RollbackRequest(namespace, deployment, toRelease, reason == null || reason.isBlank() ? null : reason.strip(),
+        RollbackRequest request = new RollbackRequest(deploymentOptions.namespace, deploymentOptions.deployment, toRelease, reason == null || reason.isBlank() ? null : reason.strip(),
                 Durations.parsePositive("timeout", timeout));
         ctx.validateKubeconfig();
         ProgressListener console = line -> (ctx.json() ? ctx.err() : ctx.out()).println(line);

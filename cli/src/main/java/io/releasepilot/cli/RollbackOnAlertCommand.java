@@ -29,6 +29,7 @@ import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -47,11 +48,8 @@ final class RollbackOnAlertCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--namespace", required = true, description = "Namespace of the deployment.")
-    String namespace;
-
-    @Option(names = "--deployment", required = true, description = "The stable Deployment whose canary is watched.")
-    String deployment;
+    @Mixin
+    DeploymentOptions deploymentOptions;
 
     @Option(names = "--prometheus", paramLabel = "URL",
             description = "Prometheus base URL: its firing alerts (/api/v1/alerts) count; with --promql, where the query runs.")
@@ -101,7 +99,7 @@ final class RollbackOnAlertCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         CliContext ctx = new CliContext(spec);
-        WatchSubject subject = new WatchSubject(null, null, namespace, deployment);
+        WatchSubject subject = new WatchSubject(null, null, deploymentOptions.namespace, deploymentOptions.deployment);
         WatchOptions options = new WatchOptions(Durations.parsePositive("window", window), Durations.parsePositive("interval", interval),
                 parseFailureLimit(), OnError.parse("on-error", onError), WatchOptions.DEFAULT_ERROR_LIMIT);
         Supplier<AlertSource> source = source(options.interval());
