@@ -26,6 +26,12 @@ public interface AuditStore extends AutoCloseable {
     /** Records with {@code seq > afterSeq}, oldest first: the feed, verification and export. */
     List<AuditRecord> after(long afterSeq, int limit);
 
+    /** Records with {@code fromExclusive < seq <= toInclusive}, oldest first: ranges that can be read in parallel. */
+    List<AuditRecord> between(long fromExclusive, long toInclusive);
+
+    /** The highest sequence number stored (0 when empty), whatever the head row says. */
+    long lastStoredSeq();
+
     /** Records matching a filter, newest first. */
     List<AuditRecord> list(AuditFilter filter);
 

@@ -4,17 +4,23 @@ import java.security.PublicKey;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Re-checks the whole trail: every record's hash, every link, no gap, a head that matches the
  * last record, and every checkpoint (its hash, and its signature when a public key is given).
- * Reads in pages and hashes one page while the next is read.
+ * Reads and hashes pages on several threads while the links are checked in order.
  */
 public final class AuditVerifier {
 
     static final int PAGE = 10_000;
+    private static final int READERS = Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
     private AuditVerifier() {
     }
@@ -26,11 +32,6 @@ public final class AuditVerifier {
     public static Verification verify(AuditStore store, PublicKey publicKey) {
         try {
             return verifyChain(store, publicKey);
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof DamagedRecordException damaged) {
-                return damagedAt(damaged);
-            }
-            throw e.getCause() instanceof RuntimeException r ? r : e;
         } catch (DamagedRecordException damaged) {
             return damagedAt(damaged);
         }
@@ -53,50 +54,65 @@ public final class AuditVerifier {
         String prevHash = AuditChain.GENESIS;
         int checkpointsChecked = 0;
         int signatures = 0;
-        CompletableFuture<List<AuditRecord>> next = CompletableFuture.completedFuture(store.after(0, PAGE));
-        while (true) {
-            List<AuditRecord> page = next.join();
-            if (page.isEmpty()) {
-                break;
-            }
-            long lastOfPage = page.get(page.size() - 1).seq();
-            next = page.size() < PAGE
-                    ? CompletableFuture.completedFuture(List.of())
-                    : CompletableFuture.supplyAsync(() -> store.after(lastOfPage, PAGE));
-            // Each record's hash covers its own stored prevHash, so the hashes of a page can be
-            // recomputed in parallel; the links between them are then checked in order.
-            List<String> expectedHashes = page.parallelStream().map(AuditChain::expectedHash).toList();
-            for (int i = 0; i < page.size(); i++) {
-                AuditRecord r = page.get(i);
-                if (r.seq() != expectedSeq) {
-                    return new Verification(expectedSeq - 1, checkpointsChecked, signatures, new Verification.Problem(expectedSeq,
-                            Verification.Kind.GAP, "record " + expectedSeq + " is missing: the next record stored is " + r.seq()));
+        long highest = Math.max(head.seq(), store.lastStoredSeq());
+        // Pages are seq ranges, independent of each other: READERS threads read a page and
+        // recompute its hashes (each record's hash covers its own stored prevHash) while this
+        // thread checks the links between records in order.
+        ExecutorService readers = Executors.newFixedThreadPool(READERS, runnable -> {
+            Thread t = new Thread(runnable, "release-pilot-verify");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            Deque<Future<HashedPage>> ahead = new ArrayDeque<>();
+            long nextFrom = 0;
+            while (true) {
+                while (ahead.size() < READERS + 1 && nextFrom < highest) {
+                    long from = nextFrom;
+                    long to = Math.min(from + PAGE, highest);
+                    ahead.add(readers.submit(() -> HashedPage.read(store, from, to)));
+                    nextFrom = to;
                 }
-                if (!r.prevHash().equals(prevHash)) {
-                    return new Verification(expectedSeq - 1, checkpointsChecked, signatures, new Verification.Problem(r.seq(),
-                            Verification.Kind.LINK, "record " + r.seq() + " does not follow record " + (r.seq() - 1)
-                            + ": its prevHash " + r.prevHash() + " is not the hash " + prevHash + " of the record before it"));
+                if (ahead.isEmpty()) {
+                    break;
                 }
-                String expected = expectedHashes.get(i);
-                if (!expected.equals(r.hash())) {
-                    return new Verification(expectedSeq - 1, checkpointsChecked, signatures, new Verification.Problem(r.seq(),
-                            Verification.Kind.HASH, "record " + r.seq() + " was changed after it was written: its content hashes to "
-                            + expected + ", not to its stored hash " + r.hash()));
-                }
-                Checkpoint cp = checkpoints.remove(r.seq());
-                if (cp != null) {
-                    Verification.Problem bad = checkCheckpoint(cp, r.hash(), publicKey, expectedKeyId);
-                    if (bad != null) {
-                        return new Verification(expectedSeq, checkpointsChecked, signatures, bad);
+                HashedPage hashed = await(ahead.removeFirst());
+                List<AuditRecord> page = hashed.records();
+                List<String> expectedHashes = hashed.expectedHashes();
+                for (int i = 0; i < page.size(); i++) {
+                    AuditRecord r = page.get(i);
+                    if (r.seq() != expectedSeq) {
+                        return new Verification(expectedSeq - 1, checkpointsChecked, signatures, new Verification.Problem(expectedSeq,
+                                Verification.Kind.GAP, "record " + expectedSeq + " is missing: the next record stored is " + r.seq()));
                     }
-                    checkpointsChecked++;
-                    if (publicKey != null) {
-                        signatures++;
+                    if (!r.prevHash().equals(prevHash)) {
+                        return new Verification(expectedSeq - 1, checkpointsChecked, signatures, new Verification.Problem(r.seq(),
+                                Verification.Kind.LINK, "record " + r.seq() + " does not follow record " + (r.seq() - 1)
+                                + ": its prevHash " + r.prevHash() + " is not the hash " + prevHash + " of the record before it"));
                     }
+                    String expected = expectedHashes.get(i);
+                    if (!expected.equals(r.hash())) {
+                        return new Verification(expectedSeq - 1, checkpointsChecked, signatures, new Verification.Problem(r.seq(),
+                                Verification.Kind.HASH, "record " + r.seq() + " was changed after it was written: its content hashes to "
+                                + expected + ", not to its stored hash " + r.hash()));
+                    }
+                    Checkpoint cp = checkpoints.remove(r.seq());
+                    if (cp != null) {
+                        Verification.Problem bad = checkCheckpoint(cp, r.hash(), publicKey, expectedKeyId);
+                        if (bad != null) {
+                            return new Verification(expectedSeq, checkpointsChecked, signatures, bad);
+                        }
+                        checkpointsChecked++;
+                        if (publicKey != null) {
+                            signatures++;
+                        }
+                    }
+                    prevHash = r.hash();
+                    expectedSeq++;
                 }
-                prevHash = r.hash();
-                expectedSeq++;
             }
+        } finally {
+            readers.shutdownNow();
         }
         long last = expectedSeq - 1;
         if (head.seq() != last || !head.hash().equals(prevHash)) {
@@ -115,6 +131,33 @@ public final class AuditVerifier {
                     + " (records were removed from the end)"));
         }
         return new Verification(last, checkpointsChecked, signatures, null);
+    }
+
+    /** One page of records with the hashes their content should have. */
+    private record HashedPage(List<AuditRecord> records, List<String> expectedHashes) {
+
+        static HashedPage read(AuditStore store, long fromExclusive, long toInclusive) {
+            List<AuditRecord> records = store.between(fromExclusive, toInclusive);
+            List<String> hashes = new ArrayList<>(records.size());
+            for (AuditRecord r : records) {
+                hashes.add(AuditChain.expectedHash(r));
+            }
+            return new HashedPage(records, hashes);
+        }
+    }
+
+    private static HashedPage await(Future<HashedPage> page) {
+        try {
+            return page.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("verification was interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     private static Verification.Problem checkCheckpoint(Checkpoint cp, String recordHash, PublicKey publicKey, String keyId) {

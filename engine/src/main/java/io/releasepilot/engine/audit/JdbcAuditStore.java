@@ -264,6 +264,26 @@ final class JdbcAuditStore implements AuditStore {
     }
 
     @Override
+    public List<AuditRecord> between(long fromExclusive, long toInclusive) {
+        return query("SELECT " + COLUMNS + " FROM audit_record WHERE seq > ? AND seq <= ? ORDER BY seq",
+                ps -> {
+                    ps.setLong(1, fromExclusive);
+                    ps.setLong(2, toInclusive);
+                });
+    }
+
+    @Override
+    public long lastStoredSeq() {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT MAX(seq) FROM audit_record");
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : 0;
+        } catch (SQLException e) {
+            throw storeError("read the last record of", e);
+        }
+    }
+
+    @Override
     public List<AuditRecord> list(AuditFilter f) {
         StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM audit_record WHERE 1 = 1");
         List<Object> args = new ArrayList<>();
