@@ -46,8 +46,8 @@ public final class AuditBenchmark {
 
     public BenchReport run() throws Exception {
         List<Figure> figures = new ArrayList<>();
-        figures.addAll(appendThroughput(1, 1500));
-        figures.addAll(appendThroughput(8, 3000));
+        figures.addAll(appendThroughput(1, 3000));
+        figures.addAll(appendThroughput(8, 6000));
         int small = Math.min(10_000, largeRecords);
         Path smallDir = workDir.resolve("store-small");
         Path largeDir = workDir.resolve("store-large");
@@ -58,70 +58,97 @@ public final class AuditBenchmark {
         return new BenchReport("audit", figures);
     }
 
-    /** Durable chained appends vs the same inserts, durable, with no chain. */
+    /**
+     * Durable chained appends vs the same inserts, durable, with no chain, into an identical table
+     * of the same database. Both are warmed up first (the JIT and the driver, untimed), then
+     * measured in alternating rounds so neither profits from running second.
+     */
     private List<Figure> appendThroughput(int writers, int total) throws Exception {
         Path dir = workDir.resolve("append-" + writers);
         progress.line("[bench audit] %d writer(s): %d chained appends vs %d plain inserts", writers, total, total);
-        double chained;
-        try (AuditStore store = AuditStores.open(new AuditStores.Config(dir.toString()))) {
-            store.append(event(0), ORIGIN);
-            chained = timeParallel(writers, total, i -> store.append(event(i), ORIGIN));
-        }
-        String url = AuditStores.jdbcUrl(dir.toString());
-        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
-            // The same table and indexes as audit_record (V1__audit_trail.sql), without the chain.
-            s.execute("CREATE TABLE bench_plain (seq BIGINT NOT NULL PRIMARY KEY, time_ms BIGINT NOT NULL, actor VARCHAR(256) NOT NULL, "
-                    + "origin VARCHAR(2048) NOT NULL, action VARCHAR(32) NOT NULL, service VARCHAR(253) NOT NULL, environment VARCHAR(32), "
-                    + "namespace VARCHAR(253), target VARCHAR(1024), release_name VARCHAR(256), image VARCHAR(1024), "
-                    + "previous_image VARCHAR(1024), outcome VARCHAR(16) NOT NULL, reason VARCHAR(8192), details VARCHAR(65536) NOT NULL, "
-                    + "prev_hash CHAR(64) NOT NULL, hash CHAR(64) NOT NULL)");
-            s.execute("CREATE INDEX bench_plain_service ON bench_plain (service, seq)");
-            s.execute("CREATE INDEX bench_plain_environment ON bench_plain (environment, seq)");
-            s.execute("CREATE INDEX bench_plain_action ON bench_plain (action, seq)");
-            s.execute("CREATE INDEX bench_plain_time ON bench_plain (time_ms)");
-            s.execute("CREATE INDEX bench_plain_image ON bench_plain (image, environment, action)");
-        }
-        AtomicLong seq = new AtomicLong();
-        ThreadLocal<Connection> connections = ThreadLocal.withInitial(() -> {
-            try {
-                return DriverManager.getConnection(url);
-            } catch (SQLException e) {
-                throw new IllegalStateException(e);
+        int rounds = 6;
+        int perRound = total / rounds;
+        try (AuditStore store = AuditStores.open(new AuditStores.Config(dir.toString()));
+             PlainInserts plain = new PlainInserts(AuditStores.jdbcUrl(dir.toString()))) {
+            Task chainedAppend = i -> store.append(event(i), ORIGIN);
+            timeParallel(writers, WARM_UP, chainedAppend);
+            timeParallel(writers, WARM_UP, plain::insert);
+            double chained = 0;
+            double unchained = 0;
+            for (int round = 0; round < rounds; round++) {
+                chained += timeParallel(writers, perRound, chainedAppend);
+                unchained += timeParallel(writers, perRound, plain::insert);
             }
-        });
-        List<Connection> opened = new ArrayList<>();
-        String insert = "INSERT INTO bench_plain (" + "seq, time_ms, actor, origin, action, service, environment, namespace, target, "
-                + "release_name, image, previous_image, outcome, reason, details, prev_hash, hash"
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-        double plain = timeParallel(writers, total, i -> {
-            Connection c = connections.get();
-            synchronized (opened) {
-                if (!opened.contains(c)) {
+            int measured = perRound * rounds;
+            String label = "append, " + writers + " writer" + (writers > 1 ? "s" : "");
+            return List.of(Figure.ratio(label + ": time per 1000 records (chained vs plain insert)",
+                            chained / measured * 1000, unchained / measured * 1000, "s", 1.5),
+                    Figure.plain(label + ": chained records per second", measured / chained, "rec/s", null),
+                    Figure.plain(label + ": plain inserts per second", measured / unchained, "rec/s", null));
+        }
+    }
+
+    private static final int WARM_UP = 300;
+
+    /** The baseline: the same rows into a table like audit_record, one autocommitted insert each. */
+    private static final class PlainInserts implements AutoCloseable {
+        private static final String INSERT = "INSERT INTO bench_plain (seq, time_ms, actor, origin, action, service, environment, "
+                + "namespace, target, release_name, image, previous_image, outcome, reason, details, prev_hash, hash) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+        private final String url;
+        private final AtomicLong seq = new AtomicLong();
+        private final List<Connection> opened = new ArrayList<>();
+        private final ThreadLocal<Connection> connections;
+
+        PlainInserts(String url) throws SQLException {
+            this.url = url;
+            try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+                // The same table and indexes as audit_record (V1__audit_trail.sql), without the chain.
+                s.execute("CREATE TABLE bench_plain (seq BIGINT NOT NULL PRIMARY KEY, time_ms BIGINT NOT NULL, actor VARCHAR(256) NOT NULL, "
+                        + "origin VARCHAR(2048) NOT NULL, action VARCHAR(32) NOT NULL, service VARCHAR(253) NOT NULL, environment VARCHAR(32), "
+                        + "namespace VARCHAR(253), target VARCHAR(1024), release_name VARCHAR(256), image VARCHAR(1024), "
+                        + "previous_image VARCHAR(1024), outcome VARCHAR(16) NOT NULL, reason VARCHAR(8192), details VARCHAR(65536) NOT NULL, "
+                        + "prev_hash CHAR(64) NOT NULL, hash CHAR(64) NOT NULL)");
+                s.execute("CREATE INDEX bench_plain_service ON bench_plain (service, seq)");
+                s.execute("CREATE INDEX bench_plain_environment ON bench_plain (environment, seq)");
+                s.execute("CREATE INDEX bench_plain_action ON bench_plain (action, seq)");
+                s.execute("CREATE INDEX bench_plain_time ON bench_plain (time_ms)");
+                s.execute("CREATE INDEX bench_plain_image ON bench_plain (image, environment, action)");
+            }
+            this.connections = ThreadLocal.withInitial(this::open);
+        }
+
+        private Connection open() {
+            try {
+                Connection c = DriverManager.getConnection(url);
+                synchronized (opened) {
                     opened.add(c);
                 }
-            }
-            long s = seq.incrementAndGet();
-            AuditRecord unchained = new AuditRecord(s, Instant.now(), ORIGIN.actor(), ORIGIN.origin(), event(i),
-                    AuditChain.GENESIS, AuditChain.GENESIS);
-            try (PreparedStatement ps = c.prepareStatement(insert)) {
-                JdbcAuditStore.bind(ps, unchained);
-                ps.executeUpdate();
+                return c;
             } catch (SQLException e) {
                 throw new IllegalStateException(e);
             }
-            return null;
-        });
-        for (Connection c : opened) {
-            c.close();
         }
-        double chainedRate = total / chained;
-        double plainRate = total / plain;
-        return List.of(Figure.ratio("append, " + writers + " writer" + (writers > 1 ? "s" : "") + ": time per 1000 records (chained vs plain insert)",
-                chained / total * 1000, plain / total * 1000, "s", 1.5),
-                Figure.plain("append, " + writers + " writer" + (writers > 1 ? "s" : "") + ": chained records per second",
-                        chainedRate, "rec/s", null),
-                Figure.plain("append, " + writers + " writer" + (writers > 1 ? "s" : "") + ": plain inserts per second",
-                        plainRate, "rec/s", null));
+
+        Object insert(int i) throws SQLException {
+            AuditRecord unchained = new AuditRecord(seq.incrementAndGet(), Instant.now(), ORIGIN.actor(), ORIGIN.origin(), event(i),
+                    AuditChain.GENESIS, AuditChain.GENESIS);
+            try (PreparedStatement ps = connections.get().prepareStatement(INSERT)) {
+                JdbcAuditStore.bind(ps, unchained);
+                ps.executeUpdate();
+            }
+            return null;
+        }
+
+        @Override
+        public void close() throws SQLException {
+            synchronized (opened) {
+                for (Connection c : opened) {
+                    c.close();
+                }
+            }
+        }
     }
 
     private interface Task {
