@@ -7,6 +7,7 @@ import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.audit.AuditStores;
 import io.releasepilot.engine.bench.BenchReport;
 import io.releasepilot.engine.bench.Figure;
+import io.releasepilot.engine.bench.MutableClock;
 import io.releasepilot.engine.dashboard.ApiRequest;
 import io.releasepilot.engine.dashboard.ApiResponse;
 import io.releasepilot.engine.dashboard.Dashboard;
@@ -20,11 +21,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -233,7 +231,7 @@ final class DashboardBenchmark {
     /** Fills a store with {@code count} chained records spread evenly over the 90 days before {@code end}. */
     private void fill(Path dir, int count, Instant end) {
         progress.line("[bench dashboard] filling a store with %,d records", count);
-        SteppedClock clock = new SteppedClock(end.minus(SPAN));
+        MutableClock clock = new MutableClock(end.minus(SPAN));
         int batch = Math.max(1, Math.min(5000, count / 100));
         long stepMs = SPAN.toMillis() / Math.max(1, (count + batch - 1) / batch);
         try (AuditStore store = AuditStores.open(new AuditStores.Config(dir.toString()).withClock(clock))) {
@@ -243,7 +241,7 @@ final class DashboardBenchmark {
                 if (events.size() == batch || i == count - 1) {
                     store.appendAll(events, ORIGIN);
                     events.clear();
-                    clock.advance(stepMs);
+                    clock.advance(Duration.ofMillis(stepMs));
                 }
             }
         }
@@ -313,34 +311,6 @@ final class DashboardBenchmark {
         @Override
         public void close() {
             sampler.shutdownNow();
-        }
-    }
-
-    /** A clock the filler moves forward, so records are stamped across the span. */
-    private static final class SteppedClock extends Clock {
-        private volatile Instant now;
-
-        SteppedClock(Instant start) {
-            this.now = start;
-        }
-
-        void advance(long ms) {
-            now = now.plusMillis(ms);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
         }
     }
 }

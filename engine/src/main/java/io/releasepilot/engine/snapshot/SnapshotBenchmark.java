@@ -4,6 +4,7 @@ import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.audit.AuditStores;
 import io.releasepilot.engine.bench.BenchReport;
 import io.releasepilot.engine.bench.Figure;
+import io.releasepilot.engine.bench.LocalPostgres;
 import io.releasepilot.engine.host.LocalProcessLauncher;
 import io.releasepilot.engine.host.Origin;
 import io.releasepilot.engine.host.ProgressListener;
@@ -53,7 +54,7 @@ public final class SnapshotBenchmark {
 
     private List<Figure> postgres() throws Exception {
         progress.line("[bench snapshot] starting a scratch PostgreSQL server");
-        try (ScratchPostgres pg = ScratchPostgres.start()) {
+        try (LocalPostgres pg = LocalPostgres.start("rp_bench")) {
             pg.sql("postgres", "CREATE DATABASE bench");
             progress.line("[bench snapshot] filling %,d rows", rows);
             pg.sql("bench", "CREATE TABLE customers (id bigint PRIMARY KEY, name text NOT NULL, email text NOT NULL, created timestamptz NOT NULL)");
@@ -71,7 +72,7 @@ public final class SnapshotBenchmark {
             long size = 0;
             try (AuditStore audit = AuditStores.open(new AuditStores.Config(workDir.resolve("audit").toString()))) {
                 for (int run = 1; run <= 3; run++) {
-                    PostgresSnapshotRequest request = new PostgresSnapshotRequest("127.0.0.1", pg.port(), "bench", ScratchPostgres.USER,
+                    PostgresSnapshotRequest request = new PostgresSnapshotRequest("127.0.0.1", pg.port(), "bench", pg.user(),
                             DatabasePassword.of(pg.password()), ours.toString(), "bench-" + run, new SnapshotLabels("bench", "INT", null, null),
                             null, Duration.ofHours(1), false);
                     long start = System.nanoTime();
@@ -90,10 +91,10 @@ public final class SnapshotBenchmark {
         }
     }
 
-    private static double rawDumpAndSha256(ScratchPostgres pg, Path file) throws IOException, InterruptedException {
+    private static double rawDumpAndSha256(LocalPostgres pg, Path file) throws IOException, InterruptedException {
         long start = System.nanoTime();
         ProcessBuilder dump = new ProcessBuilder(pg.bin().resolve("pg_dump").toString(), "-Fc", "-h", "127.0.0.1", "-p", String.valueOf(pg.port()),
-                "-U", ScratchPostgres.USER, "-f", file.toString(), "bench").redirectErrorStream(true);
+                "-U", pg.user(), "-f", file.toString(), "bench").redirectErrorStream(true);
         dump.environment().put("PGPASSWORD", pg.password());
         runOrFail(dump, "pg_dump");
         runOrFail(new ProcessBuilder("sha256sum", file.toString()).redirectErrorStream(true), "sha256sum");

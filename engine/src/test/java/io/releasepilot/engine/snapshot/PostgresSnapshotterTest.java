@@ -106,7 +106,7 @@ class PostgresSnapshotterTest {
 
         // Then the dump restores into a fresh database holding the same rows
         String fresh = pg.createDatabase();
-        ProcessBuilder restore = new ProcessBuilder(PostgresServer.binDirectory().resolve("pg_restore").toString(), "--no-owner",
+        ProcessBuilder restore = new ProcessBuilder(pg.binDir().resolve("pg_restore").toString(), "--no-owner",
                 "--exit-on-error", "-h", "127.0.0.1", "-p", String.valueOf(pg.port()), "-U", PostgresServer.SUPERUSER, "-d", fresh,
                 result.location()).redirectErrorStream(true);
         restore.environment().put("PGPASSWORD", PostgresServer.PASSWORD);

@@ -1,4 +1,4 @@
-package io.releasepilot.engine.snapshot;
+package io.releasepilot.engine.bench;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -13,29 +13,35 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A throwaway PostgreSQL server for {@code bench snapshot}: initdb in a scratch directory, started
- * on 127.0.0.1 on a free port with password authentication, removed on close. Needs the server
- * package (Debian: postgresql); as root, runs as the {@code postgres} user, as initdb requires.
+ * A throwaway PostgreSQL server for benches and tests: initdb in a scratch directory, started on
+ * 127.0.0.1 on a free port with password authentication for one superuser, removed on close.
+ * Needs the server package (Debian: postgresql); as root, runs as the {@code postgres} user, as
+ * initdb requires.
  */
-final class ScratchPostgres implements AutoCloseable {
-
-    static final String USER = "rp_bench";
+public final class LocalPostgres implements AutoCloseable {
 
     private final Path dir;
     private final Path bin;
     private final int port;
+    private final String user;
     private final String password;
     private final boolean root;
 
-    private ScratchPostgres(Path dir, Path bin, int port, String password, boolean root) {
+    private LocalPostgres(Path dir, Path bin, int port, String user, String password, boolean root) {
         this.dir = dir;
         this.bin = bin;
         this.port = port;
+        this.user = user;
         this.password = password;
         this.root = root;
     }
 
-    static ScratchPostgres start() throws IOException, InterruptedException {
+    /** Starts a server whose superuser is {@code user} with a password made up for this run. */
+    public static LocalPostgres start(String user) throws IOException, InterruptedException {
+        return start(user, "pw-" + Long.toHexString(System.nanoTime()));
+    }
+
+    public static LocalPostgres start(String user, String password) throws IOException, InterruptedException {
         Path bin;
         try (Stream<Path> versions = Files.list(Path.of("/usr/lib/postgresql"))) {
             bin = versions.sorted(Comparator.reverseOrder()).map(v -> v.resolve("bin"))
@@ -46,8 +52,7 @@ final class ScratchPostgres implements AutoCloseable {
         }
         boolean root = "root".equals(System.getProperty("user.name"));
         // Under /tmp itself: the postgres user must be able to reach it, which a private temp directory forbids.
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "rp-bench-pg-");
-        String password = "bench-" + Long.toHexString(System.nanoTime());
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "rp-pg-");
         Files.writeString(dir.resolve("pwfile"), password + "\n");
         if (root) {
             exec(List.of("chown", "-R", "postgres:postgres", dir.toString()));
@@ -56,30 +61,35 @@ final class ScratchPostgres implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
-        ScratchPostgres pg = new ScratchPostgres(dir, bin, port, password, root);
-        pg.exec(true, bin.resolve("initdb").toString(), "-D", dir.resolve("data").toString(), "-U", USER, "--pwfile=" + dir.resolve("pwfile"),
+        LocalPostgres pg = new LocalPostgres(dir, bin, port, user, password, root);
+        pg.exec(true, bin.resolve("initdb").toString(), "-D", dir.resolve("data").toString(), "-U", user, "--pwfile=" + dir.resolve("pwfile"),
                 "-A", "scram-sha-256", "--no-sync", "-E", "UTF8", "--locale=C");
         pg.exec(true, bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-w", "-t", "60", "-l",
-                dir.resolve("server.log").toString(), "-o", "-h 127.0.0.1 -p " + port + " -k " + dir, "start");
+                dir.resolve("server.log").toString(), "-o", "-h 127.0.0.1 -p " + port + " -k " + dir + " -c max_connections=200", "start");
         return pg;
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
-    String password() {
+    public String user() {
+        return user;
+    }
+
+    public String password() {
         return password;
     }
 
-    Path bin() {
+    /** The directory of PostgreSQL's programs (pg_dump, pg_restore, psql…). */
+    public Path bin() {
         return bin;
     }
 
     /** Runs SQL with psql against {@code database}. */
-    void sql(String database, String sql) throws IOException, InterruptedException {
+    public void sql(String database, String sql) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(bin.resolve("psql").toString(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
-                "-p", String.valueOf(port), "-U", USER, "-d", database, "-c", sql).redirectErrorStream(true);
+                "-p", String.valueOf(port), "-U", user, "-d", database, "-c", sql).redirectErrorStream(true);
         pb.environment().put("PGPASSWORD", password);
         run(pb, "psql");
     }

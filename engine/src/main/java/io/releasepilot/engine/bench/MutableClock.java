@@ -1,4 +1,4 @@
-package io.releasepilot.engine.testing;
+package io.releasepilot.engine.bench;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,7 +6,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock a test sets and moves, so records can be written at the times a scenario needs. */
+/** A clock a bench or a test sets and moves, so records can be written at the times a scenario needs. */
 public final class MutableClock extends Clock {
 
     private volatile Instant now;
