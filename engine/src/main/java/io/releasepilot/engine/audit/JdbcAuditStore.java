@@ -14,7 +14,9 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -337,43 +339,43 @@ final class JdbcAuditStore implements AuditStore {
 
     @Override
     public List<Cell> cells() {
-        String sql = "SELECT c.service, c.environment, c.last_seq, c.stable_seq, c.canary_seq FROM audit_cell c "
-                + "ORDER BY c.service, c.environment";
         List<long[]> pointers = new ArrayList<>();
         List<String[]> keys = new ArrayList<>();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement(sql);
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                keys.add(new String[] {rs.getString(1), rs.getString(2)});
-                pointers.add(new long[] {rs.getLong(3), nullableLong(rs, 4), nullableLong(rs, 5)});
-            }
-            List<Cell> cells = new ArrayList<>(keys.size());
-            try (PreparedStatement one = c.prepareStatement("SELECT " + COLUMNS + " FROM audit_record WHERE seq = ?")) {
-                for (int i = 0; i < keys.size(); i++) {
-                    long[] p = pointers.get(i);
-                    cells.add(new Cell(keys.get(i)[0], keys.get(i)[1], bySeq(one, p[0]), bySeq(one, p[1]), bySeq(one, p[2])));
+        Map<Long, AuditRecord> bySeq = new HashMap<>();
+        try (Connection c = dataSource.getConnection()) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT service, environment, last_seq, stable_seq, canary_seq FROM audit_cell "
+                    + "ORDER BY service, environment");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    keys.add(new String[] {rs.getString(1), rs.getString(2)});
+                    pointers.add(new long[] {rs.getLong(3), nullableLong(rs, 4), nullableLong(rs, 5)});
                 }
             }
-            return cells;
+            // The records the cells point at, in one query rather than three lookups a cell.
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM audit_record WHERE seq IN ("
+                    + "SELECT last_seq FROM audit_cell UNION SELECT stable_seq FROM audit_cell WHERE stable_seq IS NOT NULL "
+                    + "UNION SELECT canary_seq FROM audit_cell WHERE canary_seq IS NOT NULL)");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    AuditRecord r = recordOf(rs);
+                    bySeq.put(r.seq(), r);
+                }
+            }
         } catch (SQLException e) {
             throw storeError("read the cells of", e);
         }
+        List<Cell> cells = new ArrayList<>(keys.size());
+        for (int i = 0; i < keys.size(); i++) {
+            long[] p = pointers.get(i);
+            cells.add(new Cell(keys.get(i)[0], keys.get(i)[1], bySeq.get(p[0]), bySeq.get(p[1]), bySeq.get(p[2])));
+        }
+        return cells;
     }
 
+    /** The column's value, or -1 (no record has that seq) when it is NULL. */
     private static long nullableLong(ResultSet rs, int column) throws SQLException {
         long v = rs.getLong(column);
         return rs.wasNull() ? -1 : v;
-    }
-
-    private static AuditRecord bySeq(PreparedStatement one, long seq) throws SQLException {
-        if (seq < 0) {
-            return null;
-        }
-        one.setLong(1, seq);
-        try (ResultSet rs = one.executeQuery()) {
-            return rs.next() ? recordOf(rs) : null;
-        }
     }
 
     @Override

@@ -33,14 +33,6 @@ public final class ReleaseLedger {
         return out;
     }
 
-    /** What runs in one cell, if anything was recorded there. */
-    public Optional<Placement> placement(String service, String environment) {
-        return store.cells().stream()
-                .filter(c -> c.service().equals(service) && c.environment().equals(environment))
-                .findFirst()
-                .map(ReleaseLedger::placementOf);
-    }
-
     private int environmentOrder(String environment) {
         int i = lifecycle.environments().indexOf(environment);
         return i < 0 ? Integer.MAX_VALUE : i;
