@@ -3,7 +3,6 @@ package io.releasepilot.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.host.ProgressListener;
 import io.releasepilot.engine.input.Durations;
 import io.releasepilot.engine.kube.CanaryPromote;
@@ -51,9 +50,11 @@ final class PromoteCommand implements Callable<Integer> {
         }
         ctx.validateKubeconfig();
         ProgressListener console = line -> (ctx.json() ? ctx.err() : ctx.out()).println(line);
-        try (AuditStore store = ctx.openStore(); KubernetesClient client = ctx.kubernetesClient()) {
-            PromoteResult r = new CanaryPromote(client, store, ctx.origin(), console, Lifecycle.DEFAULT).promote(request);
-            if (ctx.json()) {
+        try (ActAudit audit = ctx.openAct(ctx.json() ? ctx.err() : ctx.out()); KubernetesClient client = ctx.kubernetesClient()) {
+            PromoteResult r = new CanaryPromote(client, audit.store(), ctx.origin(), console, Lifecycle.DEFAULT).promote(request);
+            if (!ctx.json()) {
+                audit.finish(null);
+            } else {
                 ObjectNode o = new ObjectMapper().createObjectNode();
                 o.put("namespace", r.namespace());
                 o.put("deployment", r.deployment());
@@ -63,6 +64,7 @@ final class PromoteCommand implements Callable<Integer> {
                 o.put("previousImage", r.previousImage());
                 o.put("changed", r.changed());
                 o.put("auditSeq", r.auditSeq());
+                audit.finish(o);
                 ctx.out().println(o);
             }
         }

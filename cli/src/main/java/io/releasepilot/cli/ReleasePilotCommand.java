@@ -39,7 +39,8 @@ public final class ReleasePilotCommand {
 
     @Option(names = "--signing-key", scope = ScopeType.INHERIT, paramLabel = "FILE",
             description = "Ed25519 private key (PEM) that signs audit checkpoints. "
-                    + "Default: env RELEASE_PILOT_SIGNING_KEY, else ~/.release-pilot/checkpoint-key.pem (made on first use).")
+                    + "Default: env RELEASE_PILOT_SIGNING_KEY, else ~/.config/release-pilot/checkpoint-key.pem (made on first use, mode 0600). "
+                    + "Never inside the audit store's directory.")
     Path signingKey;
 
     @Option(names = "--kubeconfig", scope = ScopeType.INHERIT, paramLabel = "FILE",
