@@ -1,10 +1,6 @@
 package io.releasepilot.cli;
 
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.releasepilot.engine.EnvironmentException;
 import io.releasepilot.engine.InvalidInputException;
 import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.audit.AuditStores;
@@ -180,24 +176,14 @@ final class CliContext {
         return root.kubeconfig;
     }
 
-    /** Checks {@code --kubeconfig} names a readable file; part of validating input, before anything is contacted. */
+    /** Checks a kubeconfig is given or can be found; part of validating input, before anything is contacted. */
     void validateKubeconfig() {
-        Path file = root.kubeconfig;
-        if (file != null && (!Files.isRegularFile(file) || !Files.isReadable(file))) {
-            throw new InvalidInputException("kubeconfig", file.toString(), "a readable kubeconfig file");
-        }
+        KubeAccess.requireKubeconfig(root.kubeconfig);
     }
 
-    /** A Kubernetes client from {@code --kubeconfig}, else the usual discovery (KUBECONFIG, ~/.kube/config, in-cluster). */
+    /** A Kubernetes client from {@code --kubeconfig}, else the usual discovery, once the cluster answered. */
     KubernetesClient kubernetesClient() {
-        validateKubeconfig();
-        try {
-            Config config = root.kubeconfig != null ? Config.fromKubeconfig(root.kubeconfig.toFile()) : Config.autoConfigure(null);
-            return new KubernetesClientBuilder().withConfig(config).build();
-        } catch (KubernetesClientException | IllegalArgumentException e) {
-            throw new EnvironmentException("cannot use the kubeconfig " + (root.kubeconfig != null ? root.kubeconfig : "(default)")
-                    + ": " + e.getMessage(), e);
-        }
+        return KubeAccess.connect(root.kubeconfig);
     }
 
     /** Opens the store with the signing key; every input must be validated before this. */

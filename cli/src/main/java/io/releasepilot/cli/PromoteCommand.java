@@ -30,6 +30,10 @@ final class PromoteCommand implements Callable<Integer> {
     @Option(names = "--environment", paramLabel = "E", description = "Environment the release enters. Default: the canary's.")
     String environment;
 
+    @Option(names = "--service", paramLabel = "S",
+            description = "Logical service name for the lifecycle gate and the audit trail. Default: the one deploy-canary recorded, else the deployment name.")
+    String service;
+
     @Option(names = "--hotfix", description = "Pass the lifecycle gate (needs --reason; audited as HOTFIX).")
     boolean hotfix;
 
@@ -44,7 +48,7 @@ final class PromoteCommand implements Callable<Integer> {
     public Integer call() {
         CliContext ctx = new CliContext(spec);
         PromoteRequest request = new PromoteRequest(deploymentOptions.namespace, deploymentOptions.deployment, environment, hotfix, reason,
-                Durations.parsePositive("timeout", timeout));
+                Durations.parsePositive("timeout", timeout), service);
         if (environment != null) {
             Lifecycle.DEFAULT.requireKnown(environment);
         }

@@ -66,6 +66,13 @@ public final class ReleasePilotCommand {
         cli.setOut(out);
         cli.setErr(err);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        // A usage error is the mistake and where the help is, not 60 lines of help that bury it.
+        cli.setParameterExceptionHandler((e, commandArgs) -> {
+            CommandLine failed = e.getCommandLine();
+            failed.getErr().println("error: " + e.getMessage());
+            failed.getErr().println("see `" + failed.getCommandSpec().qualifiedName() + " --help`");
+            return CommandLine.ExitCode.USAGE;
+        });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof ReleasePilotException known) {
                 commandLine.getErr().println("error: " + known.getMessage());

@@ -29,6 +29,10 @@ final class RollbackCommand implements Callable<Integer> {
     @Option(names = "--to-release", paramLabel = "R", description = "A release promoted earlier to restore.")
     String toRelease;
 
+    @Option(names = "--service", paramLabel = "S",
+            description = "Logical service name for the audit trail. Default: the one deploy-canary recorded, else the deployment name.")
+    String service;
+
     @Option(names = "--reason", paramLabel = "TEXT", description = "Why, for the audit record.")
     String reason;
 
@@ -40,7 +44,7 @@ final class RollbackCommand implements Callable<Integer> {
     public Integer call() {
         CliContext ctx = new CliContext(spec);
         RollbackRequest request = new RollbackRequest(deploymentOptions.namespace, deploymentOptions.deployment, toRelease, reason == null || reason.isBlank() ? null : reason.strip(),
-                Durations.parsePositive("timeout", timeout));
+                Durations.parsePositive("timeout", timeout), service);
         ctx.validateKubeconfig();
         ProgressListener console = line -> (ctx.json() ? ctx.err() : ctx.out()).println(line);
         try (ActAudit audit = ctx.openAct(ctx.json() ? ctx.err() : ctx.out()); KubernetesClient client = ctx.kubernetesClient()) {
