@@ -85,6 +85,12 @@ final class CanaryRun {
         return new RunId("engine://" + RunLock.localHost() + "/" + UUID.randomUUID());
     }
 
+    /** How an act ended from outside is audited: CANCELLED when the host stopped it, else FAILED (the brake, a lost lease). */
+    AuditRecord auditAbort(AuditEvent.Builder record, RuntimeException reason, String operation) {
+        Outcome outcome = reason instanceof io.releasepilot.engine.act.ActCancelledException ? Outcome.CANCELLED : Outcome.FAILED;
+        return auditOnce(record.outcome(outcome).detail("failure", reason.getMessage()), operation);
+    }
+
     /** What an act's body gets once its lease is held. */
     record Held(KubeAct<?> act, CanaryRun run, DeploymentTarget target, DeploymentTarget cleanup, LeaseKeeper lease) {
     }
@@ -113,7 +119,8 @@ final class CanaryRun {
             plain.checkHeld(current, lease.current());
             Brake brake = brakeStops ? Brake.of(current) : null;
             if (brake != null) {
-                throw brake.stopped(actName, plain.label());
+                act.abort(brake.stopped(actName, plain.label()));
+                act.checkGoing();
             }
         });
         Instant[] deadline = {planned};
