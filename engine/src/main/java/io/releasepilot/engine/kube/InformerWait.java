@@ -89,6 +89,11 @@ final class InformerWait<T extends HasMetadata> {
     CompletableFuture<Result> start(ScheduledExecutorService scheduler, Instant deadline) {
         Instant start = Instant.now();
         CompletableFuture<Result> result = new CompletableFuture<>();
+        if (!start.isBefore(deadline)) {
+            // Nothing to watch for: a watch opened and closed at once only loads the API server.
+            result.complete(new Result(Verdict.WAITING, "the deadline had passed", Duration.ZERO));
+            return result;
+        }
         AtomicReference<String> lastProgress = new AtomicReference<>();
         AtomicBoolean closed = new AtomicBoolean();
         SharedIndexInformer<T> informer = source.runnableInformer(0);
