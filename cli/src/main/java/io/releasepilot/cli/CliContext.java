@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.releasepilot.engine.EnvironmentException;
 import io.releasepilot.engine.InvalidInputException;
+import io.releasepilot.engine.act.RunId;
 import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.audit.AuditStores;
 import io.releasepilot.engine.audit.CheckpointKeys;
@@ -69,6 +70,16 @@ final class CliContext {
             host = "localhost";
         }
         return new Origin(actor, "cli://" + host);
+    }
+
+    /**
+     * This invocation as a run of an act: {@code cli://HOST/PID@START}. A re-run of the command is
+     * a new run (a new process); only a host that resumes, such as Jenkins, repeats a run id.
+     */
+    RunId runId() {
+        ProcessHandle self = ProcessHandle.current();
+        String started = self.info().startInstant().map(i -> i.truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString()).orElse("unknown");
+        return new RunId(origin().origin() + "/" + self.pid() + "@" + started);
     }
 
     /** The key that signs checkpoints: the one given, or the default one, made on first use. */
