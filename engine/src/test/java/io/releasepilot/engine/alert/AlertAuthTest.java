@@ -11,6 +11,7 @@ import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.audit.AuditStores;
 import io.releasepilot.engine.audit.CanonicalJson;
 import io.releasepilot.engine.host.Origin;
+import io.releasepilot.sandbox.servers.AuthCheckingProxy;
 import io.releasepilot.sandbox.servers.LocalPrometheus;
 import io.releasepilot.sandbox.servers.MetricsTarget;
 import java.io.FileInputStream;
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Prometheus reached with the host's secrets: a real Prometheus behind an auth-checking proxy
- * ({@link AuthCheckingProxy}, as an authenticating ingress would stand in front of it), over http
+ * (the sandbox's AuthCheckingProxy, as an authenticating ingress would stand in front of it), over http
  * and over https with a private CA made by keytool for the test.
  */
 class AlertAuthTest {

@@ -1,11 +1,10 @@
-package io.releasepilot.engine.alert;
+package io.releasepilot.sandbox.servers;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -23,9 +22,10 @@ import javax.net.ssl.SSLContext;
  * 401 unless a request carries the expected {@code Authorization} header, the way an
  * authenticating ingress does. It records every Authorization header it received.
  */
-final class AuthCheckingProxy implements AutoCloseable {
+public final class AuthCheckingProxy implements AutoCloseable {
 
-    final List<String> authorizations = new CopyOnWriteArrayList<>();
+    /** Every Authorization header received, in order ("null" for none). */
+    public final List<String> authorizations = new CopyOnWriteArrayList<>();
     private final HttpServer server;
     private final ExecutorService executor = Executors.newFixedThreadPool(2);
     private final HttpClient upstreamClient = HttpClient.newHttpClient();
@@ -44,27 +44,27 @@ final class AuthCheckingProxy implements AutoCloseable {
     }
 
     /** Plain http on a free loopback port. */
-    static AuthCheckingProxy http(URI upstream, String expectedAuthorization) {
+    public static AuthCheckingProxy http(URI upstream, String expectedAuthorization) {
         try {
             return new AuthCheckingProxy(HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16), upstream,
                     expectedAuthorization, "http");
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new LocalServerException("cannot listen on loopback for the proxy: " + e.getMessage(), e);
         }
     }
 
     /** https with the server certificate of {@code tls}, on a free loopback port. */
-    static AuthCheckingProxy https(URI upstream, String expectedAuthorization, SSLContext tls) {
+    public static AuthCheckingProxy https(URI upstream, String expectedAuthorization, SSLContext tls) {
         try {
             HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
             server.setHttpsConfigurator(new HttpsConfigurator(tls));
             return new AuthCheckingProxy(server, upstream, expectedAuthorization, "https");
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new LocalServerException("cannot listen on loopback for the proxy: " + e.getMessage(), e);
         }
     }
 
-    URI url() {
+    public URI url() {
         return URI.create(scheme + "://127.0.0.1:" + server.getAddress().getPort());
     }
 
