@@ -172,6 +172,25 @@ class RollbackOnAlertCommandTest {
         }
 
         @Test
+        void theTokenInTheEnvironmentIsUsedWhenNoFileIsGiven() throws Exception {
+            try (AuthCheckingProxy proxy = AuthCheckingProxy.http(prometheus.url(), "Bearer " + TOKEN)) {
+                List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp", System.getProperty("java.class.path"), ReleasePilotCommand.class.getName(),
+                        "--audit-store", storeDir.resolve("store").toString(), "--signing-key", keyDir.resolve("key.pem").toString(),
+                        "rollback-on-alert", "--namespace", "shop", "--deployment", "api", "--prometheus", proxy.url().toString(),
+                        "--alert", "HighErrorRate", "--matcher", "service=\"api\"", "--interval", "200ms", "--window", "1s"));
+                ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+                pb.environment().put(RollbackOnAlertCommand.ENV_ALERT_TOKEN, TOKEN);
+                Process p = pb.start();
+                String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+
+                assertThat(p.waitFor()).as(output).isZero();
+                assertThat(proxy.authorizations).isNotEmpty().allMatch(("Bearer " + TOKEN)::equals);
+                assertThat(output).contains("no alert fired for shop/api").doesNotContain(TOKEN);
+            }
+        }
+
+        @Test
         void theBasicAuthFileIsSentAsUserAndPassword() throws Exception {
             Path basicFile = Files.writeString(storeDir.resolve("basic"), "watcher:" + TOKEN + "\n");
             String expected = "Basic " + java.util.Base64.getEncoder().encodeToString(("watcher:" + TOKEN).getBytes());
