@@ -1,7 +1,7 @@
 package io.releasepilot.engine.alert;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import io.releasepilot.engine.DeploymentFailedException;
@@ -113,7 +113,7 @@ class AlertAuthTest {
             TestWatch w = watch(proxy.url().toString(), "bearer", AlertAccess.of(HttpAuth.bearer(TOKEN.toCharArray())),
                     quick(Duration.ofSeconds(30)));
 
-            Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(w::watch);
+            Throwable thrown = catchThrowable(w::watch);
 
             assertThat(thrown).isInstanceOf(DeploymentFailedException.class).hasMessageContaining("HighErrorRate");
             assertThat(proxy.authorizations).isNotEmpty().allMatch(("Bearer " + TOKEN)::equals);
@@ -127,7 +127,7 @@ class AlertAuthTest {
             TestWatch w = watch(proxy.url().toString(), "wrong", AlertAccess.of(HttpAuth.bearer(TOKEN.toCharArray())),
                     quick(Duration.ofSeconds(30)));
 
-            Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(w::watch);
+            Throwable thrown = catchThrowable(w::watch);
 
             assertThat(thrown).isInstanceOf(EnvironmentException.class)
                     .hasMessageContaining("answered HTTP 401 with bearer token (hidden)");
@@ -163,7 +163,7 @@ class AlertAuthTest {
             AlertAccess withCa = withoutCa.withCaCertificates(Files.readAllBytes(caPem));
 
             WatchReport trusted = watch(proxy.url().toString(), "tls", withCa, quick(Duration.ofMillis(800))).watch();
-            Throwable untrusted = org.assertj.core.api.Assertions.catchThrowable(
+            Throwable untrusted = catchThrowable(
                     () -> watch(proxy.url().toString(), "tls", withoutCa, quick(Duration.ofSeconds(30))).watch());
 
             assertThat(trusted.sourceErrors()).isZero();

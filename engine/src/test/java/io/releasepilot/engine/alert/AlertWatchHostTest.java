@@ -178,6 +178,26 @@ class AlertWatchHostTest {
     }
 
     @Test
+    void aGuardResumedAfterARestartStopsTheHostsResumedBodyWhenTheAlertFires() {
+        // Given a guard that saw the alert once of two, on a controller that then died
+        ScriptedSource firing = new ScriptedSource(true);
+        WatchRequest request = request(firing, longWindow(2));
+        ScheduledExecutorService dying = controller();
+        new AlertWatch(store, ORIGIN, progress).withScheduler(dying).guard(request, run, new RecordingBody());
+        await().atMost(Duration.ofSeconds(10)).until(() -> recorded().contains("\"firingInARow\":1"));
+        dying.shutdownNow();
+        RecordingBody resumedBody = new RecordingBody();
+
+        // When new engine objects resume the guard with the host's resumed body
+        ActHandle<WatchReport> after = service().resumeGuard(request, run, resumedBody);
+
+        // Then the second firing observation stops that body and rolls back
+        assertThatThrownBy(() -> after.completion().join()).cause().isInstanceOf(DeploymentFailedException.class);
+        assertThat(resumedBody.stopCause).isInstanceOf(DeploymentFailedException.class).hasMessageContaining("HighErrorRate");
+        assertThat(firing.calls.get()).isEqualTo(2);
+    }
+
+    @Test
     void aWatchThatEndedResumesToTheSameEnd() throws Exception {
         WatchRequest request = request(new ScriptedSource(false), new WatchOptions(Duration.ofMillis(300), Duration.ofMillis(100), 1,
                 OnError.FAIL, 3));
