@@ -140,17 +140,16 @@ public final class AlertWatch {
     }
 
     private ActHandle<WatchReport> open(WatchRequest request, RunId run, HostBody body, boolean mustExist) {
-        WatchState recorded = states.load(run).map(AlertWatch::parse).orElse(null);
+        WatchState recorded = states.load(run).map(json -> parse(run, json)).orElse(null);
         if (recorded == null && mustExist) {
             throw new InvalidInputException("run id", run.value(), "the run id of a watch that was started; none is recorded for it in "
                     + store.location());
         }
         Watch watch;
         if (recorded != null) {
-            if (!KIND.equals(recorded.kind) || !request.fingerprint().equals(recorded.fingerprint) || recorded.guarded != (body != null)) {
+            if (!request.fingerprint().equals(recorded.fingerprint) || recorded.guarded != (body != null)) {
                 throw new InvalidInputException("run id", run.value(), "a run id not used by another act; it was recorded for "
-                        + (KIND.equals(recorded.kind) ? (recorded.guarded ? "a guarded watch of " : "a watch of ") + recorded.fingerprint
-                        : recorded.kind));
+                        + (recorded.guarded ? "a guarded watch of " : "a watch of ") + recorded.fingerprint);
             }
             watch = new Watch(request, run, body, recorded);
             watch.resumeRecorded();
@@ -181,8 +180,13 @@ public final class AlertWatch {
         }
     }
 
-    private static WatchState parse(String json) {
+    /** The recorded state of a watch, or a refusal naming the act the run id belongs to. */
+    private static WatchState parse(RunId run, String json) {
         try {
+            String kind = JSON.readTree(json).path("kind").asText();
+            if (!KIND.equals(kind)) {
+                throw new InvalidInputException("run id", run.value(), "a run id not used by another act; it was recorded for " + kind);
+            }
             return JSON.readValue(json, WatchState.class);
         } catch (IOException e) {
             throw new EnvironmentException("the recorded state of a watch cannot be read (" + e.getMessage() + "): " + json, e);

@@ -141,10 +141,10 @@ public final class RdsSnapshotter implements AutoCloseable {
         if (request.dryRun()) {
             return Wait.completed(run, now.get(), dryRun(request, side, SnapshotIds.rds(request.template(), request.labels(), run, now.get())));
         }
-        RdsState state = states.load(run).map(RdsSnapshotter::parse).orElse(null);
-        if (state != null && !(KIND.equals(state.kind) && state.matches(request))) {
-            throw new InvalidInputException("run id", run.value(), "a run id not used by another act; it was recorded for "
-                    + (KIND.equals(state.kind) ? "a snapshot of " + state.sourceKind + "/" + state.sourceId : state.kind));
+        RdsState state = states.load(run).map(json -> parse(run, json)).orElse(null);
+        if (state != null && !state.matches(request)) {
+            throw new InvalidInputException("run id", run.value(), "a run id not used by another act; it was recorded for a snapshot of "
+                    + state.sourceKind.name().toLowerCase(java.util.Locale.ROOT) + "/" + state.sourceId);
         }
         if (state != null && state.phase == RdsPhase.ENDED) {
             return Wait.recorded(run, state, access.region());
@@ -183,15 +183,19 @@ public final class RdsSnapshotter implements AutoCloseable {
      * snapshot id and the same deadline, described first (it is never created twice).
      */
     public ActHandle<SnapshotResult> resume(RunId run) {
-        RdsState state = states.load(run).map(RdsSnapshotter::parse)
-                .filter(s -> KIND.equals(s.kind))
+        RdsState state = states.load(run).map(json -> parse(run, json))
                 .orElseThrow(() -> new InvalidInputException("run id", run.value(),
                         "the run id of an RDS snapshot that was started; none is recorded for it in " + audit.location()));
         return start(state.request(), run);
     }
 
-    private static RdsState parse(String json) {
+    /** The recorded state of this kind of act, or a refusal naming the act the run id belongs to. */
+    private static RdsState parse(RunId run, String json) {
         try {
+            String kind = JSON.readTree(json).path("kind").asText();
+            if (!KIND.equals(kind)) {
+                throw new InvalidInputException("run id", run.value(), "a run id not used by another act; it was recorded for " + kind);
+            }
             return JSON.readValue(json, RdsState.class);
         } catch (IOException e) {
             throw new EnvironmentException("the recorded state of an RDS snapshot cannot be read (" + e.getMessage() + "): " + json, e);

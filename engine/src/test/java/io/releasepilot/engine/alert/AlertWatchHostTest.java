@@ -226,6 +226,15 @@ class AlertWatchHostTest {
     }
 
     @Test
+    void aRunIdRecordedByAnotherKindOfActIsRefusedNamingIt() {
+        store.actState().save(run, "{\"kind\":\"dbSnapshot-rds\",\"snapshotId\":\"rp-orders-1\"}");
+
+        assertThatThrownBy(() -> service().start(request(new ScriptedSource(false), longWindow(1)), run))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("it was recorded for dbSnapshot-rds");
+    }
+
+    @Test
     void aHundredWaitingWatchesShareOneSchedulerThread() {
         ScheduledExecutorService oneThread = controller();
         AlertWatch service = new AlertWatch(store, ORIGIN, progress).withScheduler(oneThread);
