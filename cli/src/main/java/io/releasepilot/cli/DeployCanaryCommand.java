@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.releasepilot.engine.InvalidInputException;
-import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.host.ProgressListener;
 import io.releasepilot.engine.input.Durations;
 import io.releasepilot.engine.kube.CanaryDeploy;
@@ -102,10 +101,12 @@ final class DeployCanaryCommand implements Callable<Integer> {
         Duration leaseWait = Durations.parse("wait-for-lock", waitForLock);
         ctx.validateKubeconfig();
         ProgressListener console = line -> (ctx.json() ? ctx.err() : ctx.out()).println(line);
-        try (AuditStore store = ctx.openStore(); KubernetesClient client = ctx.kubernetesClient()) {
-            CanaryResult r = ctx.await(new CanaryDeploy(client, store, ctx.origin(), console, Lifecycle.DEFAULT).withLeaseWait(leaseWait)
+        try (ActAudit audit = ctx.openAct(ctx.json() ? ctx.err() : ctx.out()); KubernetesClient client = ctx.kubernetesClient()) {
+            CanaryResult r = ctx.await(new CanaryDeploy(client, audit.store(), ctx.origin(), console, Lifecycle.DEFAULT).withLeaseWait(leaseWait)
                     .start(request, ctx.runId()));
-            if (ctx.json()) {
+            if (!ctx.json()) {
+                audit.finish(null);
+            } else {
                 ObjectNode o = new ObjectMapper().createObjectNode();
                 o.put("namespace", r.namespace());
                 o.put("deployment", r.deployment());
@@ -118,6 +119,7 @@ final class DeployCanaryCommand implements Callable<Integer> {
                 o.put("stableReplicas", r.stableReplicas());
                 o.put("changed", r.changed());
                 o.put("auditSeq", r.auditSeq());
+                audit.finish(o);
                 ctx.out().println(o);
             }
         }

@@ -3,7 +3,6 @@ package io.releasepilot.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.host.ProgressListener;
 import io.releasepilot.engine.input.Durations;
 import io.releasepilot.engine.kube.CanaryPromote;
@@ -32,6 +31,10 @@ final class PromoteCommand implements Callable<Integer> {
     @Option(names = "--environment", paramLabel = "E", description = "Environment the release enters. Default: the canary's.")
     String environment;
 
+    @Option(names = "--service", paramLabel = "S",
+            description = "Logical service name for the lifecycle gate and the audit trail. Default: the one deploy-canary recorded, else the deployment name.")
+    String service;
+
     @Option(names = "--hotfix", description = "Pass the lifecycle gate (needs --reason; audited as HOTFIX).")
     boolean hotfix;
 
@@ -50,17 +53,19 @@ final class PromoteCommand implements Callable<Integer> {
     public Integer call() {
         CliContext ctx = new CliContext(spec);
         PromoteRequest request = new PromoteRequest(deploymentOptions.namespace, deploymentOptions.deployment, environment, hotfix, reason,
-                Durations.parsePositive("timeout", timeout));
+                Durations.parsePositive("timeout", timeout), service);
         if (environment != null) {
             Lifecycle.DEFAULT.requireKnown(environment);
         }
         Duration leaseWait = Durations.parse("wait-for-lock", waitForLock);
         ctx.validateKubeconfig();
         ProgressListener console = line -> (ctx.json() ? ctx.err() : ctx.out()).println(line);
-        try (AuditStore store = ctx.openStore(); KubernetesClient client = ctx.kubernetesClient()) {
-            PromoteResult r = ctx.await(new CanaryPromote(client, store, ctx.origin(), console, Lifecycle.DEFAULT).withLeaseWait(leaseWait)
+        try (ActAudit audit = ctx.openAct(ctx.json() ? ctx.err() : ctx.out()); KubernetesClient client = ctx.kubernetesClient()) {
+            PromoteResult r = ctx.await(new CanaryPromote(client, audit.store(), ctx.origin(), console, Lifecycle.DEFAULT).withLeaseWait(leaseWait)
                     .start(request, ctx.runId()));
-            if (ctx.json()) {
+            if (!ctx.json()) {
+                audit.finish(null);
+            } else {
                 ObjectNode o = new ObjectMapper().createObjectNode();
                 o.put("namespace", r.namespace());
                 o.put("deployment", r.deployment());
@@ -70,6 +75,7 @@ final class PromoteCommand implements Callable<Integer> {
                 o.put("previousImage", r.previousImage());
                 o.put("changed", r.changed());
                 o.put("auditSeq", r.auditSeq());
+                audit.finish(o);
                 ctx.out().println(o);
             }
         }

@@ -3,6 +3,8 @@ package io.releasepilot.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.releasepilot.engine.EnvironmentException;
 import io.releasepilot.engine.InvalidInputException;
 import io.releasepilot.engine.alert.AlertSelector;
 import io.releasepilot.engine.alert.AlertSource;
@@ -16,7 +18,6 @@ import io.releasepilot.engine.alert.Threshold;
 import io.releasepilot.engine.alert.WatchOptions;
 import io.releasepilot.engine.alert.WatchReport;
 import io.releasepilot.engine.alert.WatchSubject;
-import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.host.LocalProcessLauncher;
 import io.releasepilot.engine.host.ProgressListener;
 import io.releasepilot.engine.input.Durations;
@@ -113,14 +114,15 @@ final class RollbackOnAlertCommand implements Callable<Integer> {
         }
         // with --output json, standard output carries only the JSON result
         ProgressListener progress = line -> (ctx.json() ? ctx.err() : ctx.out()).println(line);
-        try (AuditStore store = ctx.openStore();
+        try (ActAudit audit = ctx.openAct(ctx.json() ? ctx.err() : ctx.out());
              KubernetesClient client = ctx.kubernetesClient();
              AlertSource alertSource = source.get()) {
-            KubeRollbackTarget target = new KubeRollbackTarget(new CanaryRollback(client, store, ctx.origin(), progress),
+            requireDeployment(client, subject.namespace(), subject.deployment());
+            KubeRollbackTarget target = new KubeRollbackTarget(new CanaryRollback(client, audit.store(), ctx.origin(), progress),
                     subject.namespace(), subject.deployment(), ctx.runId());
-            AlertWatch watch = new AlertWatch(alertSource, options, target, subject, store, ctx.origin(), progress);
+            AlertWatch watch = new AlertWatch(alertSource, options, target, subject, audit.store(), ctx.origin(), progress);
             WatchReport report = command.isEmpty() ? watch.watch() : watch.guard(new LocalProcessLauncher(), command);
-            print(ctx, target.describe(), report);
+            print(ctx, audit, target.describe(), report);
         }
         return 0;
     }
@@ -195,7 +197,21 @@ final class RollbackOnAlertCommand implements Callable<Integer> {
         }
     }
 
-    private static void print(CliContext ctx, String target, WatchReport report) {
+    /** A watch over a Deployment that is not there would roll back nothing when the alert fires: refused before it starts. */
+    private static void requireDeployment(KubernetesClient client, String namespace, String deployment) {
+        boolean exists;
+        try {
+            exists = client.apps().deployments().inNamespace(namespace).withName(deployment).get() != null;
+        } catch (KubernetesClientException e) {
+            throw new EnvironmentException("cannot read deployment " + namespace + "/" + deployment + " at " + client.getMasterUrl()
+                    + ": " + e.getMessage(), e);
+        }
+        if (!exists) {
+            throw new InvalidInputException("deployment", deployment, "an existing Deployment in namespace " + namespace);
+        }
+    }
+
+    private static void print(CliContext ctx, ActAudit audit, String target, WatchReport report) {
         if (ctx.json()) {
             ObjectNode o = new ObjectMapper().createObjectNode();
             o.put("target", target);
@@ -206,10 +222,12 @@ final class RollbackOnAlertCommand implements Callable<Integer> {
             if (report.bodyExitCode() != null) {
                 o.put("commandExitCode", report.bodyExitCode());
             }
+            audit.finish(o);
             ctx.out().println(o);
         } else {
             ctx.out().printf("no alert fired for %s: %d observation(s), %d failed%s%n", target, report.observations(), report.sourceErrors(),
                     report.bodyExitCode() == null ? "" : "; the command exited with " + report.bodyExitCode());
+            audit.finish(null);
         }
     }
 }

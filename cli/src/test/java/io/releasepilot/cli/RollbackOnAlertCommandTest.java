@@ -129,7 +129,8 @@ class RollbackOnAlertCommandTest {
                     "--alert", "HighErrorRate", "--matcher", "service=\"web\"", "--interval", "200ms", "--window", "30s");
 
             assertThat(exit).isEqualTo(1);
-            assertThat(err.toString()).startsWith("error: rolled back shop/web: alert HighErrorRate{").contains("firing since 20");
+            assertThat(err.toString()).contains("error: rolled back shop/web: alert HighErrorRate{").contains("firing since 20")
+                    .containsPattern("audit head: seq \\d+ sha256:[0-9a-f]{64}");
             assertThat(cluster.client().apps().deployments().inNamespace("shop").withName("web-canary").get()).as("canary removed").isNull();
             assertThat(cluster.client().apps().deployments().inNamespace("shop").withName("web").get().getSpec().getReplicas()).isEqualTo(4);
             try (AuditStore store = AuditStores.open(new AuditStores.Config(storeDir.resolve("store").toString()))) {

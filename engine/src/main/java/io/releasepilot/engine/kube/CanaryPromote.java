@@ -109,7 +109,7 @@ public final class CanaryPromote {
     }
 
     private static GateDecision gate(CanaryRun r, PromoteRequest request, CanaryState state, DeploymentTarget target) {
-        String service = state.service() != null ? state.service() : request.deployment();
+        String service = ServiceName.of(request.service(), state, request.deployment());
         return r.gate(ACT, service, r.environment(request.environment(), state), target.namespace(), "deployment/" + target.name(),
                 state.canaryImage(), state.release(), request.hotfix());
     }
@@ -128,7 +128,7 @@ public final class CanaryPromote {
         boolean resume = state.step() == CanaryStep.PROMOTING && state.operation() != null;
         String image = state.canaryImage();
         String release = state.release();
-        String service = state.service() != null ? state.service() : request.deployment();
+        String service = ServiceName.of(request.service(), state, request.deployment());
         String operation = resume ? state.operation() : AuditAction.PROMOTED.name() + "/" + CanaryRun.newOperation();
         r.recordHotfix(gate, ACT, service, environment, target.namespace(), "deployment/" + target.name(), image, release,
                 request.reason(), operation);

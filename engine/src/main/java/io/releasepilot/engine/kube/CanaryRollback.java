@@ -148,7 +148,7 @@ public final class CanaryRollback {
     private Decision decide(RollbackRequest request, Deployment stable, DeploymentTarget target) {
         CanaryState state = CanaryState.of(stable);
         String container = state.container() != null ? state.container() : DeploymentTarget.container(stable, null).getName();
-        String service = state.service() != null ? state.service() : request.deployment();
+        String service = ServiceName.of(request.service(), state, request.deployment());
         String environment = state.environment();
         String currentImage = DeploymentTarget.imageOf(stable, container);
         String restoreImage = null;
