@@ -62,6 +62,8 @@ class RollbackOnAlertCommandTest {
         metrics = MetricsTarget.start();
         prometheus = LocalPrometheus.start(serverDir, metrics, RULES, null);
         cluster = new SimulatedCluster("shop");
+        // The quiet watches watch "api"; the firing one makes "web" with a canary of its own.
+        cluster.createApp("api", V1, 1);
         kubeconfig = serverDir.resolve("kubeconfig");
         Files.writeString(kubeconfig, """
                 apiVersion: v1
