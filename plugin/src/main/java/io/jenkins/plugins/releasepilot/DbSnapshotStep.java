@@ -19,6 +19,7 @@ import io.releasepilot.engine.snapshot.PostgresSnapshotter;
 import io.releasepilot.engine.snapshot.SnapshotEngine;
 import io.releasepilot.engine.snapshot.SnapshotLabels;
 import io.releasepilot.engine.snapshot.SnapshotResult;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
@@ -106,7 +107,7 @@ public class DbSnapshotStep extends Step {
         return outputDir;
     }
 
-    /** postgres: where the dump and its manifest go on the agent, relative to the workspace or absolute. */
+    /** postgres: where the dump and its manifest go on the agent: relative to the workspace (made if missing) or absolute (must exist). */
     @DataBoundSetter
     public void setOutputDir(String outputDir) {
         this.outputDir = Util.fixEmpty(outputDir);
@@ -198,6 +199,7 @@ public class DbSnapshotStep extends Step {
             AgentProcessLauncher launcher = new AgentProcessLauncher(ctx.get(Launcher.class), workspace, ctx.get(EnvVars.class));
             try {
                 PostgresSnapshotRequest request = step.postgresRequest(run, workspace);
+                step.createRelativeOutputDir(workspace);
                 PostgresSnapshotter snapshotter = new PostgresSnapshotter(launcher, new ConsoleProgress(ctx.get(TaskListener.class)));
                 snapshotter.preflight(request);
                 SnapshotResult result = snapshotter.snapshot(request, AuditTrail.get().store(), BuildOrigin.of(run));
@@ -223,6 +225,16 @@ public class DbSnapshotStep extends Step {
         return new PostgresSnapshotRequest(host, port, database, login.getUsername(),
                 DatabasePassword.of(login.getPassword().getPlainText()), workspace.child(outputDir).getRemote(), snapshotId, labels, retain,
                 wait, dryRun);
+    }
+
+    /**
+     * A workspace-relative output directory is made if missing, as a workspace is often fresh;
+     * an absolute one must exist (a typo there should not create a tree on the agent).
+     */
+    void createRelativeOutputDir(FilePath workspace) throws IOException, InterruptedException {
+        if (!dryRun && !outputDir.startsWith("/") && !outputDir.matches("[A-Za-z]:[\\\\/].*")) {
+            workspace.child(outputDir).mkdirs();
+        }
     }
 
     /** The service named, else the database's name in service form (lower case, '_' as '-'). */
