@@ -1,6 +1,7 @@
 package io.releasepilot.cli;
 
 import io.releasepilot.engine.ReleasePilotException;
+import io.releasepilot.sandbox.servers.LocalServerException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.logging.Level;
@@ -69,6 +70,10 @@ public final class ReleasePilotCommand {
             if (e instanceof ReleasePilotException known) {
                 commandLine.getErr().println("error: " + known.getMessage());
                 return known.exitCode();
+            }
+            if (e instanceof LocalServerException local) {
+                commandLine.getErr().println("error: " + local.getMessage());
+                return 3;
             }
             commandLine.getErr().println("error: " + e);
             e.printStackTrace(commandLine.getErr());

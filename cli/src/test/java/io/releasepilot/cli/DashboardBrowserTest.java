@@ -11,7 +11,7 @@ import io.releasepilot.engine.dashboard.Dashboard;
 import io.releasepilot.engine.dashboard.DashboardApi;
 import io.releasepilot.engine.dashboard.DashboardFixtures;
 import io.releasepilot.engine.host.Origin;
-import io.releasepilot.engine.bench.MutableClock;
+import io.releasepilot.sandbox.MutableClock;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;

@@ -7,7 +7,7 @@ import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.dashboard.Dashboard;
 import io.releasepilot.engine.dashboard.DashboardApi;
 import io.releasepilot.engine.dashboard.DashboardFixtures;
-import io.releasepilot.engine.bench.MutableClock;
+import io.releasepilot.sandbox.MutableClock;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;

@@ -2,7 +2,7 @@ package io.releasepilot.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.releasepilot.engine.kube.simulation.SimulatedCluster;
+import io.releasepilot.sandbox.cluster.SimulatedCluster;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -3,8 +3,8 @@ package io.releasepilot.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.releasepilot.engine.alert.bench.LocalPrometheus;
-import io.releasepilot.engine.alert.bench.MetricsTarget;
+import io.releasepilot.sandbox.servers.LocalPrometheus;
+import io.releasepilot.sandbox.servers.MetricsTarget;
 import io.releasepilot.engine.audit.AuditAction;
 import io.releasepilot.engine.audit.AuditFilter;
 import io.releasepilot.engine.audit.AuditRecord;

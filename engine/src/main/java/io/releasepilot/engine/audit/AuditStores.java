@@ -101,7 +101,7 @@ public final class AuditStores {
     }
 
     /** The JDBC URL for a location, with the H2 settings durability depends on. */
-    static String jdbcUrl(String location) {
+    public static String jdbcUrl(String location) {
         if (location == null || location.isBlank()) {
             throw new InvalidInputException("audit-store", location, LOCATION_FORM);
         }

@@ -19,7 +19,8 @@ import java.util.concurrent.Future;
  */
 public final class AuditVerifier {
 
-    static final int PAGE = 10_000;
+    /** How many records a verification reads at once (bench audit reads the same pages). */
+    public static final int PAGE = 10_000;
     private static final int READERS = Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
     private AuditVerifier() {

@@ -157,7 +157,7 @@ final class JdbcAuditStore implements AuditStore {
     private static void insertRecords(AppendSession s, List<AuditRecord> records) throws SQLException {
         PreparedStatement ps = s.prepare(INSERT);
         for (AuditRecord r : records) {
-            bind(ps, r);
+            AuditRecordColumns.bind(ps, r);
             if (records.size() == 1) {
                 ps.executeUpdate();
             } else {
@@ -170,27 +170,6 @@ final class JdbcAuditStore implements AuditStore {
     }
 
     /** Binds a record to {@link #INSERT}; also used by the benchmark's chain-less baseline. */
-    static void bind(PreparedStatement ps, AuditRecord r) throws SQLException {
-        AuditEvent e = r.event();
-        ps.setLong(1, r.seq());
-        ps.setLong(2, r.time().toEpochMilli());
-        ps.setString(3, r.actor());
-        ps.setString(4, r.origin());
-        ps.setString(5, e.action().name());
-        ps.setString(6, e.service());
-        ps.setString(7, e.environment());
-        ps.setString(8, e.namespace());
-        ps.setString(9, e.target());
-        ps.setString(10, e.release());
-        ps.setString(11, e.image());
-        ps.setString(12, e.previousImage());
-        ps.setString(13, e.outcome().name());
-        ps.setString(14, e.reason());
-        ps.setString(15, CanonicalJson.object(e.details()));
-        ps.setString(16, r.prevHash());
-        ps.setString(17, r.hash());
-    }
-
     @Override
     public Checkpoint checkpoint() {
         if (signer == null) {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.releasepilot.engine.DeploymentFailedException;
-import io.releasepilot.engine.alert.bench.LocalAlertmanager;
+import io.releasepilot.sandbox.servers.LocalAlertmanager;
 import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.audit.AuditStores;
 import io.releasepilot.engine.host.Origin;

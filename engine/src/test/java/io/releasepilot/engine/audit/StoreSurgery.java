@@ -46,7 +46,7 @@ final class StoreSurgery implements AutoCloseable {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO audit_record (seq, time_ms, actor, origin, action, service, "
                 + "environment, namespace, target, release_name, image, previous_image, outcome, reason, details, prev_hash, hash) "
                 + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            JdbcAuditStore.bind(ps, r);
+            AuditRecordColumns.bind(ps, r);
             ps.executeUpdate();
         }
     }

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.releasepilot.engine.audit.AuditStore;
-import io.releasepilot.engine.bench.MutableClock;
+import io.releasepilot.sandbox.MutableClock;
 import java.io.IOException;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;

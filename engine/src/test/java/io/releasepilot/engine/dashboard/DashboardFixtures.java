@@ -6,7 +6,7 @@ import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.audit.AuditStores;
 import io.releasepilot.engine.audit.Outcome;
 import io.releasepilot.engine.host.Origin;
-import io.releasepilot.engine.bench.MutableClock;
+import io.releasepilot.sandbox.MutableClock;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

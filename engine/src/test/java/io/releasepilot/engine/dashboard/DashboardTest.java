@@ -11,7 +11,7 @@ import io.releasepilot.engine.audit.AuditAction;
 import io.releasepilot.engine.audit.AuditEvent;
 import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.release.Placement;
-import io.releasepilot.engine.bench.MutableClock;
+import io.releasepilot.sandbox.MutableClock;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

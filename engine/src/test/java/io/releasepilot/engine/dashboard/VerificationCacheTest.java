@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.audit.AuditStores;
 import io.releasepilot.engine.audit.Verification;
-import io.releasepilot.engine.bench.MutableClock;
+import io.releasepilot.sandbox.MutableClock;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;

@@ -12,7 +12,7 @@ import io.releasepilot.engine.DeploymentFailedException;
 import io.releasepilot.engine.EnvironmentException;
 import io.releasepilot.engine.audit.AuditAction;
 import io.releasepilot.engine.audit.Outcome;
-import io.releasepilot.engine.kube.simulation.PodBehaviour;
+import io.releasepilot.sandbox.cluster.PodBehaviour;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -8,7 +8,7 @@ import static io.releasepilot.engine.kube.KubeFixture.canary;
 import static io.releasepilot.engine.kube.KubeFixture.promoteIn;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.releasepilot.engine.kube.simulation.FaultInjectingDispatcher.Faults;
+import io.releasepilot.sandbox.cluster.FaultInjectingDispatcher.Faults;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -52,14 +52,14 @@ class CanaryFaultInjectionTest {
     @Test
     void aCanaryThatNeverGetsReadyOnAnUnreliableApiServerIsRemovedAndRecordedHonestly() {
         k.cluster.createApp("web", V1, 4);
-        k.cluster.controller().behave(V2, io.releasepilot.engine.kube.simulation.PodBehaviour.NEVER_READY);
+        k.cluster.controller().behave(V2, io.releasepilot.sandbox.cluster.PodBehaviour.NEVER_READY);
         k.cluster.dispatcher().faults(UNRELIABLE);
 
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> k.deploy().deploy(canary("web", V2, 25, "INT", Duration.ofSeconds(2))))
                 .isInstanceOf(io.releasepilot.engine.DeploymentFailedException.class)
                 .hasMessageContaining("the canary was not ready within 2s");
 
-        k.cluster.dispatcher().faults(io.releasepilot.engine.kube.simulation.FaultInjectingDispatcher.Faults.NONE);
+        k.cluster.dispatcher().faults(io.releasepilot.sandbox.cluster.FaultInjectingDispatcher.Faults.NONE);
         assertThat(k.deployment("web-canary")).isNull();
         assertThat(k.replicasOf("web")).isEqualTo(4);
         assertThat(k.deployment("web").getMetadata().getAnnotations()).doesNotContainKey(RunLock.ANNOTATION);

@@ -7,7 +7,7 @@ import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.audit.AuditStores;
 import io.releasepilot.engine.host.Origin;
 import io.releasepilot.engine.host.ProgressListener;
-import io.releasepilot.engine.kube.simulation.SimulatedCluster;
+import io.releasepilot.sandbox.cluster.SimulatedCluster;
 import io.releasepilot.engine.release.Lifecycle;
 import java.time.Duration;
 import java.util.ArrayList;

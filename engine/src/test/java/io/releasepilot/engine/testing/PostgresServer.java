@@ -1,6 +1,6 @@
 package io.releasepilot.engine.testing;
 
-import io.releasepilot.engine.bench.LocalPostgres;
+import io.releasepilot.sandbox.servers.LocalPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

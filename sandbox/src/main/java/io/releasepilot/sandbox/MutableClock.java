@@ -1,4 +1,4 @@
-package io.releasepilot.engine.bench;
+package io.releasepilot.sandbox;
 
 import java.time.Clock;
 import java.time.Duration;

@@ -1,7 +1,17 @@
-package io.releasepilot.engine.audit;
+package io.releasepilot.bench.audit;
 
-import io.releasepilot.engine.bench.BenchReport;
-import io.releasepilot.engine.bench.Figure;
+import io.releasepilot.engine.audit.AuditAction;
+import io.releasepilot.engine.audit.AuditChain;
+import io.releasepilot.engine.audit.AuditEvent;
+import io.releasepilot.engine.audit.AuditRecord;
+import io.releasepilot.engine.audit.AuditStore;
+import io.releasepilot.engine.audit.AuditStores;
+import io.releasepilot.engine.audit.AuditVerifier;
+import io.releasepilot.engine.audit.CanonicalJson;
+import io.releasepilot.engine.audit.AuditRecordColumns;
+import io.releasepilot.engine.audit.Verification;
+import io.releasepilot.bench.BenchReport;
+import io.releasepilot.bench.Figure;
 import io.releasepilot.engine.host.Origin;
 import io.releasepilot.engine.host.ProgressListener;
 import java.io.BufferedWriter;
@@ -135,7 +145,7 @@ public final class AuditBenchmark {
             AuditRecord unchained = new AuditRecord(seq.incrementAndGet(), Instant.now(), ORIGIN.actor(), ORIGIN.origin(), event(i),
                     AuditChain.GENESIS, AuditChain.GENESIS);
             try (PreparedStatement ps = connections.get().prepareStatement(INSERT)) {
-                JdbcAuditStore.bind(ps, unchained);
+                AuditRecordColumns.bind(ps, unchained);
                 ps.executeUpdate();
             }
             return null;

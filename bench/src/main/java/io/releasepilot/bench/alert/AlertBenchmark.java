@@ -1,4 +1,4 @@
-package io.releasepilot.engine.alert.bench;
+package io.releasepilot.bench.alert;
 
 import io.releasepilot.engine.DeploymentFailedException;
 import io.releasepilot.engine.EnvironmentException;
@@ -17,10 +17,13 @@ import io.releasepilot.engine.alert.WatchOptions;
 import io.releasepilot.engine.alert.WatchSubject;
 import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.audit.AuditStores;
-import io.releasepilot.engine.bench.BenchReport;
-import io.releasepilot.engine.bench.Figure;
+import io.releasepilot.bench.BenchReport;
+import io.releasepilot.bench.Figure;
 import io.releasepilot.engine.host.Origin;
 import io.releasepilot.engine.host.ProgressListener;
+import io.releasepilot.sandbox.servers.LocalAlertmanager;
+import io.releasepilot.sandbox.servers.LocalPrometheus;
+import io.releasepilot.sandbox.servers.MetricsTarget;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -34,6 +37,7 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * {@code release-pilot bench alert}: how long from an alert firing to canary traffic at 0, with a
@@ -196,7 +200,7 @@ public final class AlertBenchmark {
             if ("firing".equals(prometheus.alertState("HighErrorRate", "service", service))) {
                 return System.nanoTime();
             }
-            ServerProcess.pause(5);
+            LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
         }
         throw new EnvironmentException("HighErrorRate for " + service + " was not firing in Prometheus within 30 s");
     }

@@ -1,8 +1,7 @@
-package io.releasepilot.engine.alert.bench;
+package io.releasepilot.sandbox.servers;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.releasepilot.engine.EnvironmentException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -58,7 +57,7 @@ public final class LocalAlertmanager implements AutoCloseable {
                     receivers:
                     """ + receiver);
         } catch (IOException e) {
-            throw new EnvironmentException("cannot write the Alertmanager configuration under " + workDir + ": " + e.getMessage(), e);
+            throw new LocalServerException("cannot write the Alertmanager configuration under " + workDir + ": " + e.getMessage(), e);
         }
         URI url = URI.create("http://127.0.0.1:" + port);
         ServerProcess process = ServerProcess.start("alertmanager", "prometheus-alertmanager", List.of("/usr/bin/prometheus-alertmanager",
@@ -102,14 +101,14 @@ public final class LocalAlertmanager implements AutoCloseable {
         try {
             HttpResponse<String> r = HTTP.send(request.timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() / 100 != 2) {
-                throw new EnvironmentException("alertmanager answered HTTP " + r.statusCode() + ": " + r.body());
+                throw new LocalServerException("alertmanager answered HTTP " + r.statusCode() + ": " + r.body());
             }
             return r.body().isBlank() ? JSON.nullNode() : JSON.readTree(r.body());
         } catch (IOException e) {
-            throw new EnvironmentException("alertmanager request failed: " + e.getMessage(), e);
+            throw new LocalServerException("alertmanager request failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new EnvironmentException("interrupted", e);
+            throw new LocalServerException("interrupted", e);
         }
     }
 

@@ -1,7 +1,6 @@
-package io.releasepilot.engine.alert.bench;
+package io.releasepilot.sandbox.servers;
 
 import com.sun.net.httpserver.HttpServer;
-import io.releasepilot.engine.EnvironmentException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -28,7 +27,7 @@ public final class MetricsTarget implements AutoCloseable {
         try {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
         } catch (IOException e) {
-            throw new EnvironmentException("cannot start the metrics target: " + e.getMessage(), e);
+            throw new LocalServerException("cannot start the metrics target: " + e.getMessage(), e);
         }
         MetricsTarget target = new MetricsTarget(server);
         server.createContext("/metrics", exchange -> {

@@ -1,4 +1,4 @@
-package io.releasepilot.engine.kube.simulation;
+package io.releasepilot.sandbox.cluster;
 
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;

@@ -1,8 +1,7 @@
-package io.releasepilot.engine.alert.bench;
+package io.releasepilot.sandbox.servers;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.releasepilot.engine.EnvironmentException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -61,7 +60,7 @@ public final class LocalPrometheus implements AutoCloseable {
                             - targets: ['%s']
                     """.formatted(alertmanagerUrl.getAuthority()), target.address()));
         } catch (IOException e) {
-            throw new EnvironmentException("cannot write the Prometheus configuration under " + workDir + ": " + e.getMessage(), e);
+            throw new LocalServerException("cannot write the Prometheus configuration under " + workDir + ": " + e.getMessage(), e);
         }
         URI url = URI.create("http://127.0.0.1:" + port);
         ServerProcess process = ServerProcess.start("prometheus", "prometheus", List.of("/usr/bin/prometheus",
@@ -111,7 +110,7 @@ public final class LocalPrometheus implements AutoCloseable {
             }
             ServerProcess.pause(100);
         }
-        throw new EnvironmentException("prometheus did not scrape the metrics target within " + timeout.toSeconds() + " s: "
+        throw new LocalServerException("prometheus did not scrape the metrics target within " + timeout.toSeconds() + " s: "
                 + process.logTail());
     }
 
@@ -121,10 +120,10 @@ public final class LocalPrometheus implements AutoCloseable {
                     HttpResponse.BodyHandlers.ofString());
             return JSON.readTree(r.body());
         } catch (IOException e) {
-            throw new EnvironmentException("GET " + url + pathAndQuery + " failed: " + e.getMessage(), e);
+            throw new LocalServerException("GET " + url + pathAndQuery + " failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new EnvironmentException("interrupted", e);
+            throw new LocalServerException("interrupted", e);
         }
     }
 

@@ -1,4 +1,4 @@
-package io.releasepilot.engine.kube.simulation;
+package io.releasepilot.sandbox.cluster;
 
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;

@@ -1,10 +1,17 @@
-package io.releasepilot.engine.snapshot;
+package io.releasepilot.bench.snapshot;
 
+import io.releasepilot.engine.snapshot.Backoff;
+import io.releasepilot.engine.snapshot.DatabasePassword;
+import io.releasepilot.engine.snapshot.PostgresSnapshotRequest;
+import io.releasepilot.engine.snapshot.PostgresSnapshotter;
+import io.releasepilot.engine.snapshot.SnapshotLabels;
+import io.releasepilot.engine.snapshot.SnapshotResult;
+import io.releasepilot.engine.snapshot.Waiter;
 import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.audit.AuditStores;
-import io.releasepilot.engine.bench.BenchReport;
-import io.releasepilot.engine.bench.Figure;
-import io.releasepilot.engine.bench.LocalPostgres;
+import io.releasepilot.bench.BenchReport;
+import io.releasepilot.bench.Figure;
+import io.releasepilot.sandbox.servers.LocalPostgres;
 import io.releasepilot.engine.host.LocalProcessLauncher;
 import io.releasepilot.engine.host.Origin;
 import io.releasepilot.engine.host.ProgressListener;

@@ -1,4 +1,4 @@
-package io.releasepilot.engine.kube.simulation;
+package io.releasepilot.sandbox.cluster;
 
 /** How the simulated controller's pods of one image behave. */
 public enum PodBehaviour {

@@ -1,9 +1,16 @@
-package io.releasepilot.engine.image;
+package io.releasepilot.bench.image;
 
+import io.releasepilot.engine.image.BuildImage;
+import io.releasepilot.engine.image.BuildRequest;
+import io.releasepilot.engine.image.BuildahBuilder;
+import io.releasepilot.engine.image.BuilderChoice;
+import io.releasepilot.engine.image.EcrTokens;
+import io.releasepilot.engine.image.RegistryClient;
+import io.releasepilot.engine.image.RegistryCredentials;
 import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.audit.AuditStores;
-import io.releasepilot.engine.bench.BenchReport;
-import io.releasepilot.engine.bench.Figure;
+import io.releasepilot.bench.BenchReport;
+import io.releasepilot.bench.Figure;
 import io.releasepilot.engine.host.LocalProcessLauncher;
 import io.releasepilot.engine.host.Origin;
 import io.releasepilot.engine.host.ProcessLauncher.ProcessRequest;

@@ -1,6 +1,5 @@
-package io.releasepilot.engine.alert.bench;
+package io.releasepilot.sandbox.servers;
 
-import io.releasepilot.engine.EnvironmentException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -37,20 +36,20 @@ final class ServerProcess implements AutoCloseable {
      */
     static ServerProcess start(String name, String debianPackage, List<String> command, Path log, URI readyUrl, Duration timeout) {
         if (!Files.isExecutable(Path.of(command.get(0)))) {
-            throw new EnvironmentException(command.get(0) + " is missing: install the Debian package " + debianPackage
+            throw new LocalServerException(command.get(0) + " is missing: install the Debian package " + debianPackage
                     + " (apt-get install -y --no-install-recommends " + debianPackage + ")");
         }
         Process process;
         try {
             process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         } catch (IOException e) {
-            throw new EnvironmentException("cannot start " + name + ": " + e.getMessage(), e);
+            throw new LocalServerException("cannot start " + name + ": " + e.getMessage(), e);
         }
         ServerProcess server = new ServerProcess(name, process, log);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() - deadline < 0) {
             if (!process.isAlive()) {
-                throw new EnvironmentException(name + " exited with code " + process.exitValue() + " at start: " + server.logTail());
+                throw new LocalServerException(name + " exited with code " + process.exitValue() + " at start: " + server.logTail());
             }
             try {
                 HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(readyUrl).timeout(Duration.ofSeconds(2)).build(),
@@ -63,12 +62,12 @@ final class ServerProcess implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 server.close();
-                throw new EnvironmentException("interrupted while " + name + " started", e);
+                throw new LocalServerException("interrupted while " + name + " started", e);
             }
             pause(50);
         }
         server.close();
-        throw new EnvironmentException(name + " was not ready at " + readyUrl + " within " + timeout.toSeconds() + " s: " + server.logTail());
+        throw new LocalServerException(name + " was not ready at " + readyUrl + " within " + timeout.toSeconds() + " s: " + server.logTail());
     }
 
     String logTail() {
@@ -84,7 +83,7 @@ final class ServerProcess implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         } catch (IOException e) {
-            throw new EnvironmentException("no free port on 127.0.0.1: " + e.getMessage(), e);
+            throw new LocalServerException("no free port on 127.0.0.1: " + e.getMessage(), e);
         }
     }
 
@@ -93,7 +92,7 @@ final class ServerProcess implements AutoCloseable {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new EnvironmentException("interrupted", e);
+            throw new LocalServerException("interrupted", e);
         }
     }
 

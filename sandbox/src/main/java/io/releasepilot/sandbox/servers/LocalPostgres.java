@@ -1,4 +1,4 @@
-package io.releasepilot.engine.bench;
+package io.releasepilot.sandbox.servers;
 
 import java.io.IOException;
 import java.net.InetAddress;

@@ -1,4 +1,4 @@
-package io.releasepilot.engine.bench;
+package io.releasepilot.bench;
 
 /**
  * One measured figure of a benchmark, compared with a baseline measured in the same run.

@@ -1,12 +1,19 @@
-package io.releasepilot.engine.kube;
+package io.releasepilot.bench.kube;
 
+import io.releasepilot.engine.kube.CanaryDeploy;
+import io.releasepilot.engine.kube.CanaryPromote;
+import io.releasepilot.engine.kube.CanaryRequest;
+import io.releasepilot.engine.kube.CanaryResult;
+import io.releasepilot.engine.kube.ContainerImage;
+import io.releasepilot.engine.kube.PromoteRequest;
+import io.releasepilot.engine.kube.TrafficRouting;
 import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.audit.AuditStores;
-import io.releasepilot.engine.bench.BenchReport;
-import io.releasepilot.engine.bench.Figure;
+import io.releasepilot.bench.BenchReport;
+import io.releasepilot.bench.Figure;
 import io.releasepilot.engine.host.Origin;
 import io.releasepilot.engine.host.ProgressListener;
-import io.releasepilot.engine.kube.simulation.SimulatedCluster;
+import io.releasepilot.sandbox.cluster.SimulatedCluster;
 import io.releasepilot.engine.release.Lifecycle;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;

@@ -1,4 +1,4 @@
-package io.releasepilot.engine.bench;
+package io.releasepilot.bench;
 
 import java.util.List;
 
