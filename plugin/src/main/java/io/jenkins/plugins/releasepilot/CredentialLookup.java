@@ -29,9 +29,27 @@ final class CredentialLookup {
 
     /** A credential the global configuration names, from Jenkins's own (system) credentials. */
     static <C extends StandardCredentials> C forSystem(String parameter, String id, CredentialKind kind) throws CredentialLookupException {
+        return require(system(id), parameter, id, kind);
+    }
+
+    /** A system credential that may be of any of several kinds (a key as a secret file or as secret text). */
+    static StandardCredentials forSystem(String parameter, String id, CredentialKind first, CredentialKind second)
+            throws CredentialLookupException {
+        StandardCredentials found = system(id);
+        String expected = first.label + " or " + second.label;
+        if (found == null) {
+            throw CredentialLookupException.missing(parameter, id, expected);
+        }
+        if (!first.type.isInstance(found) && !second.type.isInstance(found)) {
+            throw CredentialLookupException.wrongType(parameter, id, expected, CredentialKind.describe(found));
+        }
+        return found;
+    }
+
+    private static StandardCredentials system(String id) {
         List<StandardCredentials> all = CredentialsProvider.lookupCredentialsInItemGroup(StandardCredentials.class, Jenkins.get(),
                 ACL.SYSTEM2, List.of());
-        return require(CredentialsMatchers.firstOrNull(all, CredentialsMatchers.withId(id)), parameter, id, kind);
+        return CredentialsMatchers.firstOrNull(all, CredentialsMatchers.withId(id));
     }
 
     @SuppressWarnings("unchecked")
