@@ -2,6 +2,7 @@ package io.releasepilot.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.releasepilot.engine.InvalidInputException;
 import io.releasepilot.engine.alert.AlertSelector;
 import io.releasepilot.engine.alert.AlertSource;
@@ -19,13 +20,13 @@ import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.host.LocalProcessLauncher;
 import io.releasepilot.engine.host.ProgressListener;
 import io.releasepilot.engine.input.Durations;
+import io.releasepilot.engine.kube.CanaryRollback;
+import io.releasepilot.engine.kube.KubeRollbackTarget;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
@@ -112,10 +113,11 @@ final class RollbackOnAlertCommand implements Callable<Integer> {
         }
         // with --output json, standard output carries only the JSON result
         ProgressListener progress = line -> (ctx.json() ? ctx.err() : ctx.out()).println(line);
-        RollbackTargetFactory factory = rollbackTargets();
         try (AuditStore store = ctx.openStore();
-             RollbackTargetFactory.Opened target = factory.open(ctx, store, progress, subject.namespace(), subject.deployment());
+             KubernetesClient client = ctx.kubernetesClient();
              AlertSource alertSource = source.get()) {
+            KubeRollbackTarget target = new KubeRollbackTarget(new CanaryRollback(client, store, ctx.origin(), progress),
+                    subject.namespace(), subject.deployment(), ctx.runId());
             AlertWatch watch = new AlertWatch(alertSource, options, target, subject, store, ctx.origin(), progress);
             WatchReport report = command.isEmpty() ? watch.watch() : watch.guard(new LocalProcessLauncher(), command);
             print(ctx, target.describe(), report);
@@ -191,12 +193,6 @@ final class RollbackOnAlertCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw new InvalidInputException("failure-limit", failureLimit, form);
         }
-    }
-
-    /** A registered target (a test double, a simulated cluster) if there is one, else the Kubernetes rollback. */
-    private static RollbackTargetFactory rollbackTargets() {
-        Iterator<RollbackTargetFactory> found = ServiceLoader.load(RollbackTargetFactory.class).iterator();
-        return found.hasNext() ? found.next() : new KubeRollbackTargets();
     }
 
     private static void print(CliContext ctx, String target, WatchReport report) {
