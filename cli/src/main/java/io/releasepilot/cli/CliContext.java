@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.releasepilot.engine.EnvironmentException;
 import io.releasepilot.engine.InvalidInputException;
+import io.releasepilot.engine.act.RunId;
 import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.audit.AuditStores;
 import io.releasepilot.engine.audit.CheckpointKeys;
