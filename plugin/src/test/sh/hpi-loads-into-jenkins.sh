@@ -32,7 +32,8 @@ api "${url}pluginManager/api/json?depth=1&tree=plugins%5BshortName,active%5D" \
 echo "ok: release-pilot loaded and active"
 
 # 2. the configure page renders our section
-api "${url}manage/configure" | grep -q "Checkpoint signing key" || fail "the global configuration page has no Release Pilot section"
+page=$(api "${url}manage/configure") || fail "the global configuration page does not open"
+grep -q "Checkpoint signing key" <<<"$page" || fail "the global configuration page has no Release Pilot section"
 echo "ok: global configuration renders"
 
 # 3. steps run in a sandboxed Pipeline
@@ -46,7 +47,7 @@ job() {
   api -X POST "${url}job/$name/build" >/dev/null || fail "could not start job $name"
   for _ in $(seq 1 120); do
     state=$(api "${url}job/$name/1/api/json?tree=result,building" 2>/dev/null || true)
-    if echo "$state" | grep -q '"building":false'; then break; fi
+    if grep -q '"building":false' <<<"$state"; then break; fi
     sleep 1
   done
   echo "$state" | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"])'
@@ -54,13 +55,13 @@ job() {
 result=$(job snapshot "node { writeFile file: 'README', text: 'workspace'; def dump = dbSnapshot engine: 'postgres', host: '127.0.0.1', port: 5432, database: 'shop', credentialsId: 'shop-db', outputDir: '.', service: 'shop', dryRun: true; echo \"would write \${dump}\" }")
 log=$(api "${url}job/snapshot/1/consoleText")
 [ "$result" = SUCCESS ] || { echo "$log" >&2; fail "the dbSnapshot dry run ended $result"; }
-echo "$log" | grep -q "would write .*rp-shop-" || { echo "$log" >&2; fail "dbSnapshot returned no dump path"; }
-if echo "$log" | grep -q "s3cret-pw"; then fail "the database password reached the console"; fi
+grep -q "would write .*rp-shop-" <<<"$log" || { echo "$log" >&2; fail "dbSnapshot returned no dump path"; }
+if grep -q "s3cret-pw" <<<"$log"; then fail "the database password reached the console"; fi
 echo "ok: dbSnapshot dry run in a sandboxed Pipeline"
 
 result=$(job badinput "node { buildImage tags: ['Not A Tag'] }")
 log=$(api "${url}job/badinput/1/consoleText")
 [ "$result" = FAILURE ] || fail "buildImage with a bad tag ended $result"
-echo "$log" | grep -q "invalid tag: 'Not A Tag'" || { echo "$log" >&2; fail "buildImage did not fail with the engine's message"; }
+grep -q "invalid tag: 'Not A Tag'" <<<"$log" || { echo "$log" >&2; fail "buildImage did not fail with the engine's message"; }
 if grep -nE "NoClassDefFoundError|ClassNotFoundException|LinkageError" "$DIR/jenkins.log"; then fail "class loading errors in the log"; fi
 echo "ok: bad input fails with the engine's sentence"

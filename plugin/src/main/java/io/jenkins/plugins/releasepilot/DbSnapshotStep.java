@@ -11,6 +11,7 @@ import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.util.ListBoxModel;
 import io.releasepilot.engine.InvalidInputException;
+import io.releasepilot.engine.act.RunId;
 import io.releasepilot.engine.input.Durations;
 import io.releasepilot.engine.input.Names;
 import io.releasepilot.engine.snapshot.DatabasePassword;
@@ -24,6 +25,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
 import org.jenkinsci.Symbol;
+import org.jenkinsci.plugins.workflow.graph.FlowNode;
 import org.jenkinsci.plugins.workflow.steps.Step;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
 import org.jenkinsci.plugins.workflow.steps.StepDescriptor;
@@ -196,13 +198,15 @@ public class DbSnapshotStep extends Step {
             StepContext ctx = getContext();
             Run<?, ?> run = ctx.get(Run.class);
             FilePath workspace = ctx.get(FilePath.class);
+            // The default dump name derives from the run id, so the same step of the same build names the same dump.
+            RunId runId = new RunId(BuildOrigin.url(run) + "#" + ctx.get(FlowNode.class).getId());
             AgentProcessLauncher launcher = new AgentProcessLauncher(ctx.get(Launcher.class), workspace, ctx.get(EnvVars.class));
             try {
                 PostgresSnapshotRequest request = step.postgresRequest(run, workspace);
                 step.createRelativeOutputDir(workspace);
                 PostgresSnapshotter snapshotter = new PostgresSnapshotter(launcher, new ConsoleProgress(ctx.get(TaskListener.class)));
                 snapshotter.preflight(request);
-                SnapshotResult result = snapshotter.snapshot(request, AuditTrail.get().store(), BuildOrigin.of(run));
+                SnapshotResult result = snapshotter.snapshot(request, runId, AuditTrail.get().store(), BuildOrigin.of(run));
                 return result.location() != null ? result.location() : result.snapshotId();
             } catch (RuntimeException e) {
                 throw BuildImageStep.asException(StepFailures.forBuild(DescriptorImpl.NAME, e));
@@ -264,7 +268,7 @@ public class DbSnapshotStep extends Step {
 
         @Override
         public Set<? extends Class<?>> getRequiredContext() {
-            return Set.of(Run.class, FilePath.class, Launcher.class, EnvVars.class, TaskListener.class);
+            return Set.of(Run.class, FilePath.class, Launcher.class, EnvVars.class, TaskListener.class, FlowNode.class);
         }
 
         @Override
