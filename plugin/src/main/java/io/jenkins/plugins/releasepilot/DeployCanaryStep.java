@@ -149,7 +149,7 @@ public class DeployCanaryStep extends KubernetesStep {
         CanaryRequest request = new CanaryRequest(getNamespace(), getDeployment(), ContainerImage.parse("image", image), container, weight,
                 traffic == null ? null : TrafficRouting.parse("traffic", traffic), getEnvironment(), getService(),
                 timeout == null ? CanaryRequest.DEFAULT_TIMEOUT : Durations.parsePositive("timeout", timeout), hotfix, reason,
-                smokeUrls.stream().map(u -> SmokeCheck.parse("smokeUrls", u)).toList(), DeliveryStrategy.parse("strategy", strategy),
+                smokeUrls.stream().map(u -> SmokeCheck.parse("smokeUrls", u)).toList(), strategy == null ? DeliveryStrategy.CANARY : DeliveryStrategy.parse("strategy", strategy),
                 scaleDownDelay == null ? null : Durations.parse("scaleDownDelay", scaleDownDelay));
         if (request.environment() != null) {
             ReleasePilotConfiguration.get().lifecycle().requireKnown(request.environment());
