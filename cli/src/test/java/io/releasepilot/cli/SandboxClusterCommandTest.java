@@ -120,6 +120,21 @@ class SandboxClusterCommandTest {
     }
 
     @Test
+    void kubectlGetPrintsEachKindsUsualColumnsFromTheServersTables() throws Exception {
+        // Given the demo app's ready Deployments in prod
+        // When kubectl prints them and their pods in its default table form
+        String deployments = kubectl("get", "deployments", "-n", "prod");
+        String pods = kubectl("get", "pods", "-n", "prod");
+
+        // Then the columns are those of a real cluster, sorted by name, the simulated pods running
+        assertThat(deployments.lines().toList()).first().asString().matches("NAME\\s+READY\\s+UP-TO-DATE\\s+AVAILABLE\\s+AGE");
+        assertThat(deployments.lines().skip(1).map(l -> l.split("\\s+")[0] + " " + l.split("\\s+")[1]).toList())
+                .containsExactly("api 4/4", "web 4/4", "worker 2/2");
+        assertThat(pods.lines().toList()).first().asString().matches("NAME\\s+READY\\s+STATUS\\s+RESTARTS\\s+AGE");
+        assertThat(pods.lines().skip(1).toList()).hasSize(10).allSatisfy(l -> assertThat(l).matches("\\S+\\s+1/1\\s+Running\\s+0\\s+\\S+"));
+    }
+
+    @Test
     void kubectlSeesTheSimulationsVersion() throws Exception {
         assertThat(kubectl("version")).contains("Server Version: v1.32.0-release-pilot-simulated");
     }

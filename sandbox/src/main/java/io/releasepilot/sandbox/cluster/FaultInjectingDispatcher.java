@@ -17,6 +17,7 @@ import io.fabric8.mockwebserver.http.WebSocket;
 import io.fabric8.mockwebserver.http.WebSocketListener;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -33,8 +34,8 @@ import java.util.regex.Pattern;
  * of them on purpose: 409 conflicts on writes, 429 throttling, 500/503 server errors, refused
  * watches (the informer must re-establish them) and slow answers. Requests of the simulated
  * controller (its user agent) are neither counted nor failed. It also answers what the CRUD mock
- * does not, so kubectl works against it: discovery ({@link ApiDiscovery}) and strategic merge
- * patches ({@link StrategicMergePatch}).
+ * does not, so kubectl works against it: discovery ({@link ApiDiscovery}), strategic merge
+ * patches ({@link StrategicMergePatch}), the scale subresource and tables ({@link ApiTables}).
  */
 public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
 
@@ -53,6 +54,7 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
             Pattern.compile("/apis/apps/v1/namespaces/[^/]+/(deployments|replicasets|statefulsets)/[^/]+/scale");
 
     private final ApiDiscovery discovery = new ApiDiscovery();
+    private final ApiTables tables = new ApiTables(Clock.systemUTC());
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong injected = new AtomicLong();
     private final Random random;
@@ -194,7 +196,37 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
         if ("PATCH".equals(request.getMethod()) && type != null && type.startsWith(STRATEGIC_MERGE_PATCH)) {
             return strategicMerge(request);
         }
+        if ("GET".equals(request.getMethod()) && ApiTables.wanted(request.getHeader("Accept")) && !path.contains("watch=true")) {
+            return asTable(bare, super.dispatch(request));
+        }
         return super.dispatch(request);
+    }
+
+    /** kubectl get's table of a list or object answer; any other answer as it is. */
+    private MockResponse asTable(String bare, MockResponse answer) {
+        String resource = resourceOf(bare);
+        if (answer.code() != 200 || resource == null) {
+            return answer;
+        }
+        try {
+            return new MockResponse().setResponseCode(200).setHeader("Content-Type", "application/json;as=Table;v=v1;g=meta.k8s.io")
+                    .setBody(tables.table(resource, answer.getBody().getBytes()));
+        } catch (IOException e) {
+            return failure(500, "the stored answer is not JSON: " + e.getMessage());
+        }
+    }
+
+    /** The resource (plural) a path names: {@code /apis/apps/v1/namespaces/int/deployments/web} is {@code deployments}. */
+    private static String resourceOf(String bare) {
+        String[] parts = bare.replaceAll("^/+", "").split("/");
+        int rest = parts.length > 0 && parts[0].equals("api") ? 2 : 3;
+        if (parts.length <= rest) {
+            return null;
+        }
+        if (parts[rest].equals("namespaces") && parts.length > rest + 2) {
+            return parts[rest + 2];
+        }
+        return parts[rest];
     }
 
     private MockResponse strategicMerge(RecordedRequest request) {
