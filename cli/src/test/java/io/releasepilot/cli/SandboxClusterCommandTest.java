@@ -136,6 +136,7 @@ class SandboxClusterCommandTest {
 
     @Test
     void kubectlSeesTheSimulationsVersion() throws Exception {
+        // When kubectl asks the server's version, then it is named as the simulation
         assertThat(kubectl("version")).contains("Server Version: v1.32.0-release-pilot-simulated");
     }
 

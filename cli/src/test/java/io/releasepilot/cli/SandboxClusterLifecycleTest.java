@@ -35,8 +35,10 @@ class SandboxClusterLifecycleTest {
 
     @Test
     void aPortOutOfRangeIsInvalidInputNamingThePort() {
+        // When the port is out of range
         CliRun run = CliRun.of("sandbox", "cluster", "--kubeconfig", dir.resolve("kubeconfig").toString(), "--port", "70000");
 
+        // Then it is invalid input naming the port, and no kubeconfig is written
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("invalid port: '70000'").contains("a TCP port from 1 to 65535");
         assertThat(dir.resolve("kubeconfig")).doesNotExist();
@@ -44,16 +46,20 @@ class SandboxClusterLifecycleTest {
 
     @Test
     void withoutKubeconfigItSaysWhereTheKubeconfigMustGo() {
+        // When no --kubeconfig is given
         CliRun run = CliRun.of("sandbox", "cluster");
 
+        // Then it says what --kubeconfig is for
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("invalid kubeconfig: nothing").contains("the file to write the simulated cluster's kubeconfig to");
     }
 
     @Test
     void aKubeconfigThatIsADirectoryIsRefused() {
+        // When --kubeconfig names a directory
         CliRun run = CliRun.of("sandbox", "cluster", "--kubeconfig", dir.toString());
 
+        // Then it is refused, naming it
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("invalid kubeconfig: '" + dir + "'");
     }

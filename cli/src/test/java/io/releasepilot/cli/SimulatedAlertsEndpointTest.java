@@ -50,17 +50,22 @@ class SimulatedAlertsEndpointTest {
 
     @Test
     void aSeriesBackUnderTheLimitStopsFiring() throws Exception {
+        // Given web's canary above the limit
         metrics.set("canary_error_ratio{service=\"web\"}", 0.21);
 
+        // When it drops back under it
         metrics.set("canary_error_ratio{service=\"web\"}", 0.01);
 
+        // Then nothing fires
         assertThat(source.firing()).isEmpty();
     }
 
     @Test
     void aSeriesOfAnotherServiceIsNotSelected() throws Exception {
+        // When api's canary (not selected) is above the limit
         metrics.set("canary_error_ratio{service=\"api\"}", 0.5);
 
+        // Then the web watch sees nothing firing
         assertThat(source.firing()).isEmpty();
     }
 }

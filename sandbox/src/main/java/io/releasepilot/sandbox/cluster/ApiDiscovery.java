@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.mockwebserver.http.MockResponse;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The discovery answers of the SIMULATED API server: {@code /version}, {@code /api},
@@ -32,7 +34,7 @@ final class ApiDiscovery {
         }
     }
 
-    private static final java.util.Set<String> ALL_CATEGORY = java.util.Set.of("Pod", "Service", "Deployment", "ReplicaSet", "StatefulSet",
+    private static final Set<String> ALL_CATEGORY = Set.of("Pod", "Service", "Deployment", "ReplicaSet", "StatefulSet",
             "DaemonSet", "Job", "CronJob", "HorizontalPodAutoscaler");
 
     private static final Map<String, List<Kind>> GROUP_VERSIONS = new LinkedHashMap<>();
@@ -217,7 +219,7 @@ final class ApiDiscovery {
         for (Kind k : kinds) {
             ObjectNode r = resources.addObject();
             r.put("name", k.plural());
-            r.put("singularName", k.kind().toLowerCase(java.util.Locale.ROOT));
+            r.put("singularName", k.kind().toLowerCase(Locale.ROOT));
             r.put("namespaced", k.namespaced());
             r.put("kind", k.kind());
             r.set("verbs", json.valueToTree(VERBS));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,7 +43,7 @@ final class ApiTables {
      * The table of a GET answer's body: a list of {@code resource} (its plural, e.g.
      * {@code deployments}) or one object of it.
      */
-    String table(String resource, byte[] body) throws java.io.IOException {
+    String table(String resource, byte[] body) throws IOException {
         JsonNode answer = JSON.readTree(body);
         List<JsonNode> items = new ArrayList<>();
         if (answer.has("items")) {
