@@ -7,9 +7,11 @@ import io.releasepilot.engine.InvalidInputException;
 import io.releasepilot.engine.audit.AuditAction;
 import io.releasepilot.engine.audit.AuditEvent;
 import io.releasepilot.engine.audit.AuditFilter;
+import io.releasepilot.engine.audit.AuditHead;
 import io.releasepilot.engine.audit.AuditIntegrityException;
 import io.releasepilot.engine.audit.AuditRecord;
 import io.releasepilot.engine.audit.AuditStore;
+import io.releasepilot.engine.audit.AuditStores;
 import io.releasepilot.engine.audit.AuditVerifier;
 import io.releasepilot.engine.audit.CanonicalJson;
 import io.releasepilot.engine.audit.Checkpoint;
@@ -79,13 +81,16 @@ final class AuditCommand {
                     .release(release)
                     .image(image)
                     .build();
-            try (AuditStore store = ctx.openStore()) {
-                AuditRecord r = store.append(event, ctx.origin());
+            try (ActAudit audit = ctx.openAct(ctx.out())) {
+                AuditRecord r = audit.store().append(event, ctx.origin());
                 if (ctx.json()) {
-                    ctx.out().println(CanonicalJson.withHash(r));
+                    ObjectNode o = toJson(r);
+                    audit.finish(o);
+                    ctx.out().println(o);
                 } else {
                     ctx.out().printf("recorded %s for %s in %s as record %d (hash %s)%n", r.event().action(), r.event().service(),
                             r.event().environment(), r.seq(), r.hash());
+                    audit.finish(null);
                 }
             }
             return 0;
@@ -152,24 +157,41 @@ final class AuditCommand {
         CommandSpec spec;
 
         @Option(names = "--public-key", paramLabel = "FILE",
-                description = "Ed25519 public key (PEM) to check checkpoint signatures with. Default: the public key beside the default signing key, if there is one.")
+                description = {"Ed25519 public key (PEM) to check checkpoint signatures with: the auditor's copy, kept away from the store.",
+                    "Pinned: the newest record must then be covered by a checkpoint it verifies. Its fingerprint is printed.",
+                    "Default: the public half of the default signing key, if there is one (its fingerprint is printed too)."})
         Path publicKey;
+
+        @Option(names = "--expect-head", paramLabel = "SEQ:HASH",
+                description = {"A head an act printed earlier (audit head: seq N sha256:...), kept outside the store: a build log, a ticket.",
+                    "Exit 4 when that record is gone or has another hash. Repeatable."})
+        List<String> expectHeads = new java.util.ArrayList<>();
 
         @Override
         public Integer call() {
             CliContext ctx = new CliContext(spec);
-            PublicKey key = publicKey != null ? CheckpointKeys.readPublic("public-key", publicKey)
-                    : Files.exists(CliContext.defaultPublicKey()) ? CheckpointKeys.readPublic("public-key", CliContext.defaultPublicKey()) : null;
-            try (AuditStore store = ctx.openStore()) {
-                Verification v = AuditVerifier.verify(store, key);
+            List<AuditHead> expected = expectHeads.stream().map(h -> AuditHead.parse("expect-head", h)).toList();
+            Path keyFile = publicKey != null ? publicKey : Files.exists(CliContext.defaultPublicKey()) ? CliContext.defaultPublicKey() : null;
+            PublicKey key = keyFile == null ? null : CheckpointKeys.readPublic("public-key", keyFile);
+            boolean pinned = publicKey != null;
+            if (key != null && !ctx.json()) {
+                ctx.out().printf("checking signatures with %s %s: key id %s, fingerprint SHA256:%s%n", pinned ? "the pinned public key" : "the default public key",
+                        keyFile, CheckpointKeys.keyId(key), CheckpointKeys.fingerprint(key));
+            }
+            try (AuditStore store = AuditStores.open(ctx.storeConfig(null))) {
+                Verification v = AuditVerifier.verify(store, key, pinned, expected);
                 if (ctx.json()) {
                     ObjectNode o = JSON.createObjectNode();
                     o.put("ok", v.ok());
                     o.put("records", v.records());
                     o.put("checkpoints", v.checkpoints());
                     o.put("signaturesVerified", v.signaturesVerified());
+                    o.put("signedThrough", v.signedThrough());
+                    o.put("headsChecked", expected.size());
                     if (key != null) {
                         o.put("keyId", CheckpointKeys.keyId(key));
+                        o.put("fingerprint", "SHA256:" + CheckpointKeys.fingerprint(key));
+                        o.put("pinned", pinned);
                     }
                     if (!v.ok()) {
                         o.put("seq", v.problem().seq());
@@ -183,13 +205,28 @@ final class AuditCommand {
                             + v.problem().kind() + "): " + v.problem().message());
                 }
                 if (!ctx.json()) {
-                    ctx.out().printf("audit trail intact: %d records, %d checkpoints%s (store %s)%n", v.records(), v.checkpoints(),
-                            key == null ? ", signatures not checked (no public key)"
-                                    : ", " + v.signaturesVerified() + " signatures verified with key " + CheckpointKeys.keyId(key),
-                            store.location());
+                    printIntact(ctx, store, v, key, expected.size());
                 }
             }
             return 0;
+        }
+    }
+
+    private static void printIntact(CliContext ctx, AuditStore store, Verification v, PublicKey key, int headsChecked) {
+        if (v.records() == 0) {
+            ctx.out().printf("0 records: nothing to verify yet (store %s)%n", store.location());
+            return;
+        }
+        ctx.out().printf("audit trail intact: %d records, %d checkpoints%s%s (store %s)%n", v.records(), v.checkpoints(),
+                key == null ? ", signatures not checked (no public key)"
+                        : ", " + v.signaturesVerified() + " signatures verified with key " + CheckpointKeys.keyId(key),
+                headsChecked == 0 ? "" : ", " + headsChecked + " expected head(s) found", store.location());
+        if (key == null) {
+            ctx.out().println("warning: without a public key a store rewritten as a whole cannot be told from an intact one; "
+                    + "give --public-key and --expect-head");
+        } else if (!v.newestSigned()) {
+            ctx.out().printf("warning: records %d to %d are covered by no signed checkpoint (a pinned --public-key makes this a failure)%n",
+                    v.signedThrough() + 1, v.records());
         }
     }
 

@@ -3,7 +3,6 @@ package io.releasepilot.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.releasepilot.engine.InvalidInputException;
-import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.host.LocalProcessLauncher;
 import io.releasepilot.engine.image.BuildImage;
 import io.releasepilot.engine.image.BuildRequest;
@@ -92,10 +91,15 @@ final class BuildImageCommand implements Callable<Integer> {
         LocalProcessLauncher launcher = new LocalProcessLauncher();
         BuildImage buildImage = BuildImage.standard(launcher);
         buildImage.checkContext(request);
-        BuiltImage built;
-        try (AuditStore store = ctx.openStore()) {
-            built = buildImage.run(request, store, ctx.origin(), line -> ctx.err().println(line));
+        try (ActAudit audit = ctx.openAct(ctx.err())) {
+            BuiltImage built = buildImage.run(request, audit.store(), ctx.origin(), line -> ctx.err().println(line));
+            print(ctx, audit, built);
         }
+        return 0;
+    }
+
+    /** Standard output carries only the result (the digest reference, or JSON); the audit head goes with the progress lines. */
+    private static void print(CliContext ctx, ActAudit audit, BuiltImage built) {
         if (ctx.json()) {
             ObjectNode o = new ObjectMapper().createObjectNode();
             o.put("digestReference", built.digestReference());
@@ -105,11 +109,12 @@ final class BuildImageCommand implements Callable<Integer> {
             o.put("builder", built.builder());
             o.put("durationMs", built.duration().toMillis());
             o.put("revision", built.revision());
+            audit.finish(o);
             ctx.out().println(o);
         } else {
+            audit.finish(null);
             ctx.out().println(built.digestReference() != null ? built.digestReference() : built.imageId());
         }
-        return 0;
     }
 
     /** The user name with a password from the file or the environment; never from a flag value. */

@@ -1,10 +1,6 @@
 package io.releasepilot.cli;
 
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.releasepilot.engine.EnvironmentException;
 import io.releasepilot.engine.InvalidInputException;
 import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.audit.AuditStores;
@@ -17,7 +13,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.PrivateKey;
+import java.nio.file.attribute.PosixFilePermissions;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** What every command shares: the global options, resolved with their defaults and environment variables. */
@@ -82,27 +78,92 @@ final class CliContext {
         if (given == null && System.getenv(ENV_SIGNING_KEY) != null) {
             given = Path.of(System.getenv(ENV_SIGNING_KEY));
         }
-        if (given != null) {
-            return new CheckpointSigner(CheckpointKeys.readPrivate("signing-key", given), CheckpointSigner.DEFAULT_INTERVAL);
+        Path key = given != null ? given : defaultPrivateKey();
+        requireApartFromStore(key);
+        if (given == null) {
+            makeDefaultKey();
         }
+        return new CheckpointSigner(CheckpointKeys.readPrivate("signing-key", key), CheckpointSigner.DEFAULT_INTERVAL);
+    }
+
+    /**
+     * A signing key kept inside the store's directory is taken, copied or rewritten together with the
+     * store it is meant to protect: refused.
+     */
+    private void requireApartFromStore(Path key) {
+        Path storeDirectory = storeDirectory();
+        Path file = key.toAbsolutePath().normalize();
+        if (storeDirectory != null && file.startsWith(storeDirectory)) {
+            throw new InvalidInputException("signing-key", key.toString(), "a key file outside the audit store's directory "
+                    + storeDirectory + " (default: " + defaultPrivateKey() + "): a key kept with the store it protects protects nothing");
+        }
+    }
+
+    /** The directory the embedded store's files are in, or null for a database server. */
+    private Path storeDirectory() {
+        String location = storeLocation();
+        if (location.regionMatches(true, 0, "jdbc:sqlite:", 0, "jdbc:sqlite:".length())) {
+            String file = location.substring("jdbc:sqlite:".length()).replaceFirst("\\?.*$", "");
+            Path parent = Path.of(file).toAbsolutePath().normalize().getParent();
+            return parent;
+        }
+        if (location.regionMatches(true, 0, "jdbc:", 0, "jdbc:".length())) {
+            return null;
+        }
+        return Path.of(location).toAbsolutePath().normalize();
+    }
+
+    /**
+     * Makes the default key pair on first use, in its own directory (mode 0700, the private key 0600).
+     * A key left by an earlier version beside the default store is moved there, so the checkpoints it
+     * signed still verify with the same public key.
+     */
+    private void makeDefaultKey() {
         Path key = defaultPrivateKey();
-        if (!Files.exists(key)) {
-            try {
-                CheckpointKeys.write(CheckpointKeys.generate(), key, defaultPublicKey());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot create the checkpoint key " + key, e);
-            }
+        if (Files.exists(key)) {
+            return;
         }
-        PrivateKey privateKey = CheckpointKeys.readPrivate("signing-key", key);
-        return new CheckpointSigner(privateKey, CheckpointSigner.DEFAULT_INTERVAL);
+        try {
+            createPrivateDirectory(keyDirectory());
+            Path legacy = home().resolve("checkpoint-key.pem");
+            if (Files.exists(legacy)) {
+                Files.move(legacy, key);
+                Path legacyPublic = home().resolve("checkpoint-key.pub.pem");
+                if (Files.exists(legacyPublic)) {
+                    Files.move(legacyPublic, defaultPublicKey(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+                err().println("moved the checkpoint signing key from " + legacy + " to " + key + ", apart from the audit store it protects");
+                return;
+            }
+            CheckpointKeys.write(CheckpointKeys.generate(), key, defaultPublicKey());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the checkpoint key " + key, e);
+        }
+    }
+
+    private static void createPrivateDirectory(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        Files.createDirectories(dir.getParent());
+        try {
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (UnsupportedOperationException notPosix) {
+            Files.createDirectory(dir);
+        }
+    }
+
+    /** Where the default signing key lives: its own directory, not the store's. */
+    static Path keyDirectory() {
+        return Path.of(System.getProperty("user.home"), ".config", "release-pilot");
     }
 
     static Path defaultPrivateKey() {
-        return home().resolve("checkpoint-key.pem");
+        return keyDirectory().resolve("checkpoint-key.pem");
     }
 
     static Path defaultPublicKey() {
-        return home().resolve("checkpoint-key.pub.pem");
+        return keyDirectory().resolve("checkpoint-key.pub.pem");
     }
 
     AuditStores.Config storeConfig(CheckpointSigner signer) {
@@ -120,28 +181,23 @@ final class CliContext {
         return root.kubeconfig;
     }
 
-    /** Checks {@code --kubeconfig} names a readable file; part of validating input, before anything is contacted. */
+    /** Checks a kubeconfig is given or can be found; part of validating input, before anything is contacted. */
     void validateKubeconfig() {
-        Path file = root.kubeconfig;
-        if (file != null && (!Files.isRegularFile(file) || !Files.isReadable(file))) {
-            throw new InvalidInputException("kubeconfig", file.toString(), "a readable kubeconfig file");
-        }
+        KubeAccess.requireKubeconfig(root.kubeconfig);
     }
 
-    /** A Kubernetes client from {@code --kubeconfig}, else the usual discovery (KUBECONFIG, ~/.kube/config, in-cluster). */
+    /** A Kubernetes client from {@code --kubeconfig}, else the usual discovery, once the cluster answered. */
     KubernetesClient kubernetesClient() {
-        validateKubeconfig();
-        try {
-            Config config = root.kubeconfig != null ? Config.fromKubeconfig(root.kubeconfig.toFile()) : Config.autoConfigure(null);
-            return new KubernetesClientBuilder().withConfig(config).build();
-        } catch (KubernetesClientException | IllegalArgumentException e) {
-            throw new EnvironmentException("cannot use the kubeconfig " + (root.kubeconfig != null ? root.kubeconfig : "(default)")
-                    + ": " + e.getMessage(), e);
-        }
+        return KubeAccess.connect(root.kubeconfig);
     }
 
     /** Opens the store with the signing key; every input must be validated before this. */
     AuditStore openStore() {
         return AuditStores.open(storeConfig(signer()));
+    }
+
+    /** Opens the store for one act, which ends sealed, its head printed with the act's progress lines. */
+    ActAudit openAct(PrintWriter progress) {
+        return new ActAudit(openStore(), progress, err());
     }
 }

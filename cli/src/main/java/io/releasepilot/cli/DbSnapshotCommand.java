@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.releasepilot.engine.InvalidInputException;
-import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.host.LocalProcessLauncher;
 import io.releasepilot.engine.host.ProgressListener;
 import io.releasepilot.engine.input.Durations;
@@ -107,23 +106,21 @@ final class DbSnapshotCommand implements Callable<Integer> {
         SnapshotEngine kind = SnapshotEngine.parse(engine);
         Duration wait = Durations.parsePositive("timeout", timeout);
         ProgressListener console = line -> ctx.err().println(line);
-        SnapshotResult result;
         if (kind == SnapshotEngine.RDS) {
             RdsSnapshotRequest request = rdsRequest(ctx, wait);
             AwsAccess access = AwsAccess.defaultChain(region());
-            try (AuditStore store = ctx.openStore();
-                 RdsSnapshotter snapshotter = RdsSnapshotter.connect(access, store, ctx.origin(), console)) {
-                result = snapshotter.snapshot(request);
+            try (ActAudit audit = ctx.openAct(ctx.err());
+                 RdsSnapshotter snapshotter = RdsSnapshotter.connect(access, audit.store(), ctx.origin(), console)) {
+                print(ctx, audit, snapshotter.snapshot(request));
             }
         } else {
             PostgresSnapshotRequest request = postgresRequest(ctx, wait);
             PostgresSnapshotter snapshotter = new PostgresSnapshotter(new LocalProcessLauncher(), console);
             snapshotter.preflight(request);
-            try (AuditStore store = ctx.openStore()) {
-                result = snapshotter.snapshot(request, store, ctx.origin());
+            try (ActAudit audit = ctx.openAct(ctx.err())) {
+                print(ctx, audit, snapshotter.snapshot(request, audit.store(), ctx.origin()));
             }
         }
-        print(ctx, result);
         return 0;
     }
 
@@ -211,7 +208,7 @@ final class DbSnapshotCommand implements Callable<Integer> {
         }
     }
 
-    private static void print(CliContext ctx, SnapshotResult r) {
+    private static void print(CliContext ctx, ActAudit audit, SnapshotResult r) {
         if (ctx.json()) {
             ObjectNode o = JSON.createObjectNode();
             o.put("engine", r.engine().id());
@@ -234,9 +231,11 @@ final class DbSnapshotCommand implements Callable<Integer> {
             }
             ObjectNode facts = o.putObject("facts");
             r.facts().forEach(facts::put);
+            audit.finish(o);
             ctx.out().println(o);
             return;
         }
+        audit.finish(null);
         if (!r.created()) {
             ctx.out().printf("dry run: would create %s; would prune %d%n", r.location() != null ? r.location() : r.snapshotId(), r.pruned().size());
             for (SnapshotResult.PrunedSnapshot p : r.pruned()) {

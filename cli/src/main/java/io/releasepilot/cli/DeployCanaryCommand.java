@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.releasepilot.engine.InvalidInputException;
-import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.host.ProgressListener;
 import io.releasepilot.engine.input.Durations;
 import io.releasepilot.engine.kube.CanaryDeploy;
@@ -96,9 +95,11 @@ final class DeployCanaryCommand implements Callable<Integer> {
         }
         ctx.validateKubeconfig();
         ProgressListener console = line -> (ctx.json() ? ctx.err() : ctx.out()).println(line);
-        try (AuditStore store = ctx.openStore(); KubernetesClient client = ctx.kubernetesClient()) {
-            CanaryResult r = new CanaryDeploy(client, store, ctx.origin(), console, Lifecycle.DEFAULT).deploy(request);
-            if (ctx.json()) {
+        try (ActAudit audit = ctx.openAct(ctx.json() ? ctx.err() : ctx.out()); KubernetesClient client = ctx.kubernetesClient()) {
+            CanaryResult r = new CanaryDeploy(client, audit.store(), ctx.origin(), console, Lifecycle.DEFAULT).deploy(request);
+            if (!ctx.json()) {
+                audit.finish(null);
+            } else {
                 ObjectNode o = new ObjectMapper().createObjectNode();
                 o.put("namespace", r.namespace());
                 o.put("deployment", r.deployment());
@@ -111,6 +112,7 @@ final class DeployCanaryCommand implements Callable<Integer> {
                 o.put("stableReplicas", r.stableReplicas());
                 o.put("changed", r.changed());
                 o.put("auditSeq", r.auditSeq());
+                audit.finish(o);
                 ctx.out().println(o);
             }
         }

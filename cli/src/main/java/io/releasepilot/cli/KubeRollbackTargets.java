@@ -1,6 +1,9 @@
 package io.releasepilot.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.releasepilot.engine.EnvironmentException;
+import io.releasepilot.engine.InvalidInputException;
 import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.host.ProgressListener;
 import io.releasepilot.engine.kube.CanaryRollback;
@@ -14,6 +17,7 @@ final class KubeRollbackTargets implements RollbackTargetFactory {
     @Override
     public Opened open(CliContext ctx, AuditStore store, ProgressListener progress, String namespace, String deployment) {
         KubernetesClient client = ctx.kubernetesClient();
+        requireDeployment(client, namespace, deployment);
         CanaryRollback rollback = new CanaryRollback(client, store, ctx.origin(), progress);
         return new Opened() {
             @Override
@@ -36,5 +40,21 @@ final class KubeRollbackTargets implements RollbackTargetFactory {
                 client.close();
             }
         };
+    }
+
+    /** A watch over a Deployment that is not there would roll back nothing when the alert fires: refused before it starts. */
+    private static void requireDeployment(KubernetesClient client, String namespace, String deployment) {
+        boolean exists;
+        try {
+            exists = client.apps().deployments().inNamespace(namespace).withName(deployment).get() != null;
+        } catch (KubernetesClientException e) {
+            client.close();
+            throw new EnvironmentException("cannot read deployment " + namespace + "/" + deployment + " at " + client.getMasterUrl()
+                    + ": " + e.getMessage(), e);
+        }
+        if (!exists) {
+            client.close();
+            throw new InvalidInputException("deployment", deployment, "an existing Deployment in namespace " + namespace);
+        }
     }
 }

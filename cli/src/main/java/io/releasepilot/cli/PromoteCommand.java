@@ -3,7 +3,6 @@ package io.releasepilot.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.host.ProgressListener;
 import io.releasepilot.engine.input.Durations;
 import io.releasepilot.engine.kube.CanaryPromote;
@@ -31,6 +30,10 @@ final class PromoteCommand implements Callable<Integer> {
     @Option(names = "--environment", paramLabel = "E", description = "Environment the release enters. Default: the canary's.")
     String environment;
 
+    @Option(names = "--service", paramLabel = "S",
+            description = "Logical service name for the lifecycle gate and the audit trail. Default: the one deploy-canary recorded, else the deployment name.")
+    String service;
+
     @Option(names = "--hotfix", description = "Pass the lifecycle gate (needs --reason; audited as HOTFIX).")
     boolean hotfix;
 
@@ -45,15 +48,17 @@ final class PromoteCommand implements Callable<Integer> {
     public Integer call() {
         CliContext ctx = new CliContext(spec);
         PromoteRequest request = new PromoteRequest(deploymentOptions.namespace, deploymentOptions.deployment, environment, hotfix, reason,
-                Durations.parsePositive("timeout", timeout));
+                Durations.parsePositive("timeout", timeout), service);
         if (environment != null) {
             Lifecycle.DEFAULT.requireKnown(environment);
         }
         ctx.validateKubeconfig();
         ProgressListener console = line -> (ctx.json() ? ctx.err() : ctx.out()).println(line);
-        try (AuditStore store = ctx.openStore(); KubernetesClient client = ctx.kubernetesClient()) {
-            PromoteResult r = new CanaryPromote(client, store, ctx.origin(), console, Lifecycle.DEFAULT).promote(request);
-            if (ctx.json()) {
+        try (ActAudit audit = ctx.openAct(ctx.json() ? ctx.err() : ctx.out()); KubernetesClient client = ctx.kubernetesClient()) {
+            PromoteResult r = new CanaryPromote(client, audit.store(), ctx.origin(), console, Lifecycle.DEFAULT).promote(request);
+            if (!ctx.json()) {
+                audit.finish(null);
+            } else {
                 ObjectNode o = new ObjectMapper().createObjectNode();
                 o.put("namespace", r.namespace());
                 o.put("deployment", r.deployment());
@@ -63,6 +68,7 @@ final class PromoteCommand implements Callable<Integer> {
                 o.put("previousImage", r.previousImage());
                 o.put("changed", r.changed());
                 o.put("auditSeq", r.auditSeq());
+                audit.finish(o);
                 ctx.out().println(o);
             }
         }

@@ -40,7 +40,8 @@ public final class ReleasePilotCommand {
 
     @Option(names = "--signing-key", scope = ScopeType.INHERIT, paramLabel = "FILE",
             description = "Ed25519 private key (PEM) that signs audit checkpoints. "
-                    + "Default: env RELEASE_PILOT_SIGNING_KEY, else ~/.release-pilot/checkpoint-key.pem (made on first use).")
+                    + "Default: env RELEASE_PILOT_SIGNING_KEY, else ~/.config/release-pilot/checkpoint-key.pem (made on first use, mode 0600). "
+                    + "Never inside the audit store's directory.")
     Path signingKey;
 
     @Option(names = "--kubeconfig", scope = ScopeType.INHERIT, paramLabel = "FILE",
@@ -66,6 +67,13 @@ public final class ReleasePilotCommand {
         cli.setOut(out);
         cli.setErr(err);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        // A usage error is the mistake and where the help is, not 60 lines of help that bury it.
+        cli.setParameterExceptionHandler((e, commandArgs) -> {
+            CommandLine failed = e.getCommandLine();
+            failed.getErr().println("error: " + e.getMessage());
+            failed.getErr().println("see `" + failed.getCommandSpec().qualifiedName() + " --help`");
+            return CommandLine.ExitCode.USAGE;
+        });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof ReleasePilotException known) {
                 commandLine.getErr().println("error: " + known.getMessage());

@@ -3,7 +3,6 @@ package io.releasepilot.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.host.ProgressListener;
 import io.releasepilot.engine.input.Durations;
 import io.releasepilot.engine.kube.CanaryRollback;
@@ -30,6 +29,10 @@ final class RollbackCommand implements Callable<Integer> {
     @Option(names = "--to-release", paramLabel = "R", description = "A release promoted earlier to restore.")
     String toRelease;
 
+    @Option(names = "--service", paramLabel = "S",
+            description = "Logical service name for the audit trail. Default: the one deploy-canary recorded, else the deployment name.")
+    String service;
+
     @Option(names = "--reason", paramLabel = "TEXT", description = "Why, for the audit record.")
     String reason;
 
@@ -41,12 +44,14 @@ final class RollbackCommand implements Callable<Integer> {
     public Integer call() {
         CliContext ctx = new CliContext(spec);
         RollbackRequest request = new RollbackRequest(deploymentOptions.namespace, deploymentOptions.deployment, toRelease, reason == null || reason.isBlank() ? null : reason.strip(),
-                Durations.parsePositive("timeout", timeout));
+                Durations.parsePositive("timeout", timeout), service);
         ctx.validateKubeconfig();
         ProgressListener console = line -> (ctx.json() ? ctx.err() : ctx.out()).println(line);
-        try (AuditStore store = ctx.openStore(); KubernetesClient client = ctx.kubernetesClient()) {
-            RollbackResult r = new CanaryRollback(client, store, ctx.origin(), console).rollback(request);
-            if (ctx.json()) {
+        try (ActAudit audit = ctx.openAct(ctx.json() ? ctx.err() : ctx.out()); KubernetesClient client = ctx.kubernetesClient()) {
+            RollbackResult r = new CanaryRollback(client, audit.store(), ctx.origin(), console).rollback(request);
+            if (!ctx.json()) {
+                audit.finish(null);
+            } else {
                 ObjectNode o = new ObjectMapper().createObjectNode();
                 o.put("namespace", r.namespace());
                 o.put("deployment", r.deployment());
@@ -56,6 +61,7 @@ final class RollbackCommand implements Callable<Integer> {
                 o.put("canaryRemoved", r.canaryRemoved());
                 o.put("changed", r.changed());
                 o.put("auditSeq", r.auditSeq());
+                audit.finish(o);
                 ctx.out().println(o);
             }
         }

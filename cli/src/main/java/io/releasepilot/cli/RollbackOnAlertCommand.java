@@ -15,7 +15,6 @@ import io.releasepilot.engine.alert.Threshold;
 import io.releasepilot.engine.alert.WatchOptions;
 import io.releasepilot.engine.alert.WatchReport;
 import io.releasepilot.engine.alert.WatchSubject;
-import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.host.LocalProcessLauncher;
 import io.releasepilot.engine.host.ProgressListener;
 import io.releasepilot.engine.input.Durations;
@@ -113,12 +112,12 @@ final class RollbackOnAlertCommand implements Callable<Integer> {
         // with --output json, standard output carries only the JSON result
         ProgressListener progress = line -> (ctx.json() ? ctx.err() : ctx.out()).println(line);
         RollbackTargetFactory factory = rollbackTargets();
-        try (AuditStore store = ctx.openStore();
-             RollbackTargetFactory.Opened target = factory.open(ctx, store, progress, subject.namespace(), subject.deployment());
+        try (ActAudit audit = ctx.openAct(ctx.json() ? ctx.err() : ctx.out());
+             RollbackTargetFactory.Opened target = factory.open(ctx, audit.store(), progress, subject.namespace(), subject.deployment());
              AlertSource alertSource = source.get()) {
-            AlertWatch watch = new AlertWatch(alertSource, options, target, subject, store, ctx.origin(), progress);
+            AlertWatch watch = new AlertWatch(alertSource, options, target, subject, audit.store(), ctx.origin(), progress);
             WatchReport report = command.isEmpty() ? watch.watch() : watch.guard(new LocalProcessLauncher(), command);
-            print(ctx, target.describe(), report);
+            print(ctx, audit, target.describe(), report);
         }
         return 0;
     }
@@ -199,7 +198,7 @@ final class RollbackOnAlertCommand implements Callable<Integer> {
         return found.hasNext() ? found.next() : new KubeRollbackTargets();
     }
 
-    private static void print(CliContext ctx, String target, WatchReport report) {
+    private static void print(CliContext ctx, ActAudit audit, String target, WatchReport report) {
         if (ctx.json()) {
             ObjectNode o = new ObjectMapper().createObjectNode();
             o.put("target", target);
@@ -210,10 +209,12 @@ final class RollbackOnAlertCommand implements Callable<Integer> {
             if (report.bodyExitCode() != null) {
                 o.put("commandExitCode", report.bodyExitCode());
             }
+            audit.finish(o);
             ctx.out().println(o);
         } else {
             ctx.out().printf("no alert fired for %s: %d observation(s), %d failed%s%n", target, report.observations(), report.sourceErrors(),
                     report.bodyExitCode() == null ? "" : "; the command exited with " + report.bodyExitCode());
+            audit.finish(null);
         }
     }
 }

@@ -146,7 +146,106 @@ class AuditCommandTest {
         CliRun run = cli("audit", "verify", "--public-key", publicKey.toString());
 
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.out()).contains("audit trail intact: 3 records, 1 checkpoints, 1 signatures verified");
+        assertThat(run.out()).contains("audit trail intact: 3 records, 3 checkpoints, 3 signatures verified");
+    }
+
+    @Test
+    void everyActEndsWithACheckpointOverItsRecordAndPrintsTheHead() throws Exception {
+        CliRun first = record("web", "INT", "one");
+        CliRun second = cli("--output", "json", "audit", "record", "--action", "NOTE", "--service", "web", "--environment", "INT", "--reason", "two");
+
+        JsonNode head = new ObjectMapper().readTree(second.out()).get("auditHead");
+        assertThat(first.out()).containsPattern("audit head: seq 1 sha256:[0-9a-f]{64}\\n");
+        assertThat(head.get("seq").asLong()).isEqualTo(2);
+        assertThat(head.get("hash").asText()).isEqualTo("sha256:" + new ObjectMapper().readTree(second.out()).get("hash").asText());
+        assertThat(head.get("keyId").asText()).isEqualTo(CheckpointKeys.keyId(CheckpointKeys.readPublic("k", publicKey)));
+    }
+
+    @Test
+    void aPinnedPublicKeyFailsATailCoveredByNoSignedCheckpoint() throws Exception {
+        record("web", "INT", "one");
+        record("web", "INT", "two");
+        sql("DELETE FROM audit_checkpoint WHERE seq = 2");
+
+        CliRun run = cli("audit", "verify", "--public-key", publicKey.toString());
+
+        assertThat(run.exitCode()).isEqualTo(4);
+        assertThat(run.err()).contains("audit verification failed at record 2 (UNSIGNED)");
+    }
+
+    @Test
+    void aHeadKeptFromAnActCatchesATailCutOffWithItsCheckpoints() throws Exception {
+        String firstHash = new ObjectMapper().readTree(cli("--output", "json", "audit", "record", "--action", "NOTE", "--service", "web",
+                "--environment", "INT", "--reason", "one").out()).get("hash").asText();
+        String kept = record("web", "INT", "two").out().replaceAll("(?s).*audit head: seq (\\d+) (sha256:[0-9a-f]{64}).*", "$1:$2");
+        sql("DELETE FROM audit_record WHERE seq = 2");
+        sql("DELETE FROM audit_checkpoint WHERE seq = 2");
+        sql("UPDATE audit_head SET seq = 1, hash = '" + firstHash + "' WHERE id = 1");
+
+        CliRun without = cli("audit", "verify", "--public-key", publicKey.toString());
+        CliRun with = cli("audit", "verify", "--public-key", publicKey.toString(), "--expect-head", kept);
+
+        assertThat(without.exitCode()).as("cut off with its checkpoints, the store alone looks intact").isZero();
+        assertThat(with.exitCode()).isEqualTo(4);
+        assertThat(with.err()).contains("audit verification failed at record 2 (HEAD)").contains("is not in the store");
+    }
+
+    @Test
+    void aHeadThatStillMatchesIsCounted() {
+        String kept = record("web", "INT", "one").out().replaceAll("(?s).*audit head: seq (\\d+) (sha256:[0-9a-f]{64}).*", "$1:$2");
+        record("web", "INT", "two");
+
+        CliRun run = cli("audit", "verify", "--public-key", publicKey.toString(), "--expect-head", kept);
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("1 expected head(s) found");
+    }
+
+    @Test
+    void aMalformedExpectedHeadIsRefusedWithExit2() {
+        CliRun run = cli("audit", "verify", "--expect-head", "latest");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("invalid expect-head: 'latest'").contains("SEQ:HASH");
+    }
+
+    @Test
+    void verifyPrintsTheFingerprintOfThePinnedKey() throws Exception {
+        record("web", "INT", "one");
+
+        CliRun run = cli("audit", "verify", "--public-key", publicKey.toString());
+
+        assertThat(run.out()).contains("the pinned public key " + publicKey + ": key id "
+                + CheckpointKeys.keyId(CheckpointKeys.readPublic("k", publicKey)) + ", fingerprint SHA256:"
+                + CheckpointKeys.fingerprint(CheckpointKeys.readPublic("k", publicKey)));
+    }
+
+    @Test
+    void anEmptyStoreSaysThereIsNothingToVerifyYet() {
+        CliRun run = cli("audit", "verify", "--public-key", publicKey.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("0 records: nothing to verify yet").doesNotContain("intact");
+    }
+
+    @Test
+    void aSigningKeyInsideTheStoresDirectoryIsRefused() throws Exception {
+        Files.createDirectories(store);
+        Path inside = store.resolve("key.pem");
+        Files.copy(key, inside);
+
+        CliRun run = CliRun.of("--audit-store", store.toString(), "--signing-key", inside.toString(),
+                "audit", "record", "--action", "NOTE", "--service", "web", "--environment", "INT", "--reason", "x");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("invalid signing-key: '" + inside + "'").contains("outside the audit store's directory");
+    }
+
+    private void sql(String statement) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + store.resolve("audit.db"));
+             Statement s = c.createStatement()) {
+            s.executeUpdate(statement);
+        }
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -171,11 +172,83 @@ class KubeCommandsTest {
     }
 
     @Test
-    void anUnreachableClusterExitsThree() throws IOException {
+    void anUnreachableClusterExitsThreeNamingTheApiAndTheKubeconfigTried() throws IOException {
         Files.writeString(kubeconfig, Files.readString(kubeconfig).replace(cluster.url().replaceAll("/$", ""), "http://127.0.0.1:1"));
 
         assertThat(run("rollback", "--namespace", "shop", "--deployment", "web")).isEqualTo(3);
-        assertThat(err).contains("cannot read deployment shop/web at http://127.0.0.1:1");
+        assertThat(err).contains("error: cannot reach the Kubernetes API at http://127.0.0.1:1/ (from kubeconfig " + kubeconfig + "): ");
+    }
+
+    @Test
+    void noKubeconfigAnywhereExitsThreeSayingWhereItLooked() {
+        String realHome = System.getProperty("user.home");
+        Assumptions.assumeTrue(System.getenv("KUBECONFIG") == null && System.getenv("KUBERNETES_SERVICE_HOST") == null,
+                "a KUBECONFIG or in-cluster account in this environment would be found");
+        System.setProperty("user.home", dir.toString());
+        try {
+            StringWriter e = new StringWriter();
+            int code = ReleasePilotCommand.run(new String[] {"--audit-store", dir.resolve("audit").toString(), "--signing-key",
+                dir.resolve("key.pem").toString(), "promote", "--namespace", "shop", "--deployment", "web"},
+                    new PrintWriter(new StringWriter(), true), new PrintWriter(e, true));
+
+            assertThat(code).isEqualTo(3);
+            assertThat(e.toString()).contains("error: no kubeconfig found (looked at --kubeconfig (not given), $KUBECONFIG (not set), "
+                    + dir.resolve(".kube/config") + " (absent), the in-cluster service account");
+            assertThat(dir.resolve("audit")).doesNotExist();
+        } finally {
+            System.setProperty("user.home", realHome);
+        }
+    }
+
+    @Test
+    void aUsageErrorIsTheErrorAndWhereTheHelpIsInTwoLines() {
+        assertThat(run("deploy-canary", "--namespace", "shop", "--image", V2, "--weigth", "10")).isEqualTo(2);
+
+        assertThat(err.lines()).hasSize(2);
+        assertThat(err.lines().toList().get(0)).startsWith("error: ");
+        assertThat(err.lines().toList().get(1)).isEqualTo("see `release-pilot deploy-canary --help`");
+        assertThat(out).isEmpty();
+    }
+
+    @Test
+    void promoteAndRollbackRecordTheServiceGiven() {
+        assertThat(run("deploy-canary", "--namespace", "shop", "--deployment", "web", "--image", V2, "--service", "storefront",
+                "--timeout", "30s")).as(err).isZero();
+        assertThat(run("promote", "--namespace", "shop", "--deployment", "web", "--service", "storefront")).as(err).isZero();
+        assertThat(run("deploy-canary", "--namespace", "shop", "--deployment", "web", "--image", V1, "--service", "storefront",
+                "--timeout", "30s")).as(err).isZero();
+        assertThat(run("rollback", "--namespace", "shop", "--deployment", "web", "--service", "storefront")).as(err).isZero();
+
+        assertThat(run("audit", "list", "--service", "storefront")).isZero();
+        assertThat(out).contains("PROMOTED").contains("ROLLED_BACK");
+    }
+
+    @Test
+    void promoteUnderAnotherServiceThanTheCanaryWasDeployedAsIsRefused() {
+        assertThat(run("deploy-canary", "--namespace", "shop", "--deployment", "web", "--image", V2, "--service", "storefront",
+                "--timeout", "30s")).as(err).isZero();
+
+        assertThat(run("promote", "--namespace", "shop", "--deployment", "web", "--service", "checkout")).isEqualTo(2);
+        assertThat(err).contains("invalid service: 'checkout' (expected the service the canary of deployment web was deployed as: storefront)");
+    }
+
+    @Test
+    void rollbackOnAlertRefusesToWatchADeploymentThatDoesNotExist() {
+        picocli.CommandLine cli = new picocli.CommandLine(new ReleasePilotCommand());
+        cli.parseArgs("--kubeconfig", kubeconfig.toString(), "rollback-on-alert", "--namespace", "shop", "--deployment", "api",
+                "--prometheus", "http://127.0.0.1:9090");
+        CliContext ctx = new CliContext(cli.getSubcommands().get("rollback-on-alert").getCommandSpec());
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new KubeRollbackTargets().open(ctx, null, line -> { }, "shop", "api"))
+                .isInstanceOf(io.releasepilot.engine.InvalidInputException.class)
+                .hasMessage("invalid deployment: 'api' (expected an existing Deployment in namespace shop)");
+    }
+
+    @Test
+    void everyKubeActPrintsItsAuditHead() {
+        assertThat(run("deploy-canary", "--namespace", "shop", "--deployment", "web", "--image", V2, "--timeout", "30s")).as(err).isZero();
+
+        assertThat(out).containsPattern("audit head: seq \\d+ sha256:[0-9a-f]{64}");
     }
 
     @Test

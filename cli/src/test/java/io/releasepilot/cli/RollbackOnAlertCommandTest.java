@@ -99,7 +99,8 @@ class RollbackOnAlertCommandTest {
                     "--alert", "HighErrorRate", "--matcher", "service=\"web\"", "--interval", "200ms", "--window", "30s");
 
             assertThat(exit).isEqualTo(1);
-            assertThat(err.toString()).startsWith("error: rolled back shop/web: alert HighErrorRate{").contains("firing since 20");
+            assertThat(err.toString()).contains("error: rolled back shop/web: alert HighErrorRate{").contains("firing since 20")
+                    .containsPattern("audit head: seq \\d+ sha256:[0-9a-f]{64}");
             assertThat(RecordingRollbackTargets.CALLS).containsExactly("open shop/web", "zeroTraffic",
                     RecordingRollbackTargets.CALLS.get(2), "close");
             assertThat(RecordingRollbackTargets.CALLS.get(2)).startsWith("rollBack alert HighErrorRate{");

@@ -20,6 +20,15 @@ public interface AuditStore extends AutoCloseable {
     /** Signs a checkpoint over the current head now; needs a signing key. */
     Checkpoint checkpoint();
 
+    /**
+     * Ends an act: signs a checkpoint over the head unless one is there already, so the newest
+     * record is covered by a signature, and returns the head for the host to keep outside the store
+     * (a build log, a Jenkins build). Without a signing key, or on an empty store, the head is
+     * returned unsigned. With concurrent acts the head may be a later act's record; it covers this
+     * act's records all the same, since the chain runs through them.
+     */
+    AuditHead seal();
+
     /** The sequence number and hash of the newest record, as the head row says. */
     ChainHead head();
 

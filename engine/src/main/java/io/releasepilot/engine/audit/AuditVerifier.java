@@ -38,8 +38,33 @@ public final class AuditVerifier {
         }
     }
 
+    /**
+     * Verifies the trail, then the heads written down outside it, and, with {@code requireSignedNewest},
+     * that a checkpoint verified with {@code publicKey} covers the newest record (every act ends with
+     * one, so an unsigned tail means its checkpoints were deleted or it was written without the key).
+     */
+    public static Verification verify(AuditStore store, PublicKey publicKey, boolean requireSignedNewest, List<AuditHead> expectedHeads) {
+        Verification v = verify(store, publicKey);
+        for (AuditHead expected : expectedHeads) {
+            if (!v.ok()) {
+                return v;
+            }
+            Verification.Problem gone = expected.checkAgainst(store);
+            if (gone != null) {
+                v = new Verification(v.records(), v.checkpoints(), v.signaturesVerified(), v.signedThrough(), gone);
+            }
+        }
+        if (v.ok() && requireSignedNewest && publicKey != null && !v.newestSigned()) {
+            v = new Verification(v.records(), v.checkpoints(), v.signaturesVerified(), v.signedThrough(),
+                    new Verification.Problem(v.signedThrough() + 1, Verification.Kind.UNSIGNED, "records " + (v.signedThrough() + 1)
+                            + " to " + v.records() + " are covered by no checkpoint signed with key " + CheckpointKeys.keyId(publicKey)
+                            + ": every act ends with one, so the checkpoints over them were deleted or they were written without that key"));
+        }
+        return v;
+    }
+
     private static Verification damagedAt(DamagedRecordException damaged) {
-        return new Verification(damaged.seq() - 1, 0, 0, new Verification.Problem(damaged.seq(), Verification.Kind.HASH,
+        return new Verification(damaged.seq() - 1, 0, 0, 0, new Verification.Problem(damaged.seq(), Verification.Kind.HASH,
                 "record " + damaged.seq() + " cannot be read: " + damaged.why() + " (it was altered outside Release Pilot)"));
     }
 
@@ -55,6 +80,7 @@ public final class AuditVerifier {
         String prevHash = AuditChain.GENESIS;
         int checkpointsChecked = 0;
         int signatures = 0;
+        long signedThrough = 0;
         long highest = Math.max(head.seq(), store.lastStoredSeq());
         // Pages are seq ranges, independent of each other: READERS threads read a page and
         // recompute its hashes (each record's hash covers its own stored prevHash) while this
@@ -83,17 +109,17 @@ public final class AuditVerifier {
                 for (int i = 0; i < page.size(); i++) {
                     AuditRecord r = page.get(i);
                     if (r.seq() != expectedSeq) {
-                        return new Verification(expectedSeq - 1, checkpointsChecked, signatures, new Verification.Problem(expectedSeq,
+                        return new Verification(expectedSeq - 1, checkpointsChecked, signatures, signedThrough, new Verification.Problem(expectedSeq,
                                 Verification.Kind.GAP, "record " + expectedSeq + " is missing: the next record stored is " + r.seq()));
                     }
                     if (!r.prevHash().equals(prevHash)) {
-                        return new Verification(expectedSeq - 1, checkpointsChecked, signatures, new Verification.Problem(r.seq(),
+                        return new Verification(expectedSeq - 1, checkpointsChecked, signatures, signedThrough, new Verification.Problem(r.seq(),
                                 Verification.Kind.LINK, "record " + r.seq() + " does not follow record " + (r.seq() - 1)
                                 + ": its prevHash " + r.prevHash() + " is not the hash " + prevHash + " of the record before it"));
                     }
                     String expected = expectedHashes.get(i);
                     if (!expected.equals(r.hash())) {
-                        return new Verification(expectedSeq - 1, checkpointsChecked, signatures, new Verification.Problem(r.seq(),
+                        return new Verification(expectedSeq - 1, checkpointsChecked, signatures, signedThrough, new Verification.Problem(r.seq(),
                                 Verification.Kind.HASH, "record " + r.seq() + " was changed after it was written: its content hashes to "
                                 + expected + ", not to its stored hash " + r.hash()));
                     }
@@ -101,11 +127,12 @@ public final class AuditVerifier {
                     if (cp != null) {
                         Verification.Problem bad = checkCheckpoint(cp, r.hash(), publicKey, expectedKeyId);
                         if (bad != null) {
-                            return new Verification(expectedSeq, checkpointsChecked, signatures, bad);
+                            return new Verification(expectedSeq, checkpointsChecked, signatures, signedThrough, bad);
                         }
                         checkpointsChecked++;
                         if (publicKey != null) {
                             signatures++;
+                            signedThrough = r.seq();
                         }
                     }
                     prevHash = r.hash();
@@ -122,16 +149,16 @@ public final class AuditVerifier {
                       + last + " (records were lost or removed at the end)"
                     : "the chain head (record " + head.seq() + ", hash " + head.hash() + ") does not match the last record stored ("
                       + last + ", hash " + prevHash + ")";
-            return new Verification(last, checkpointsChecked, signatures,
+            return new Verification(last, checkpointsChecked, signatures, signedThrough,
                     new Verification.Problem(Math.min(head.seq(), last) + 1, Verification.Kind.TAIL, message));
         }
         if (!checkpoints.isEmpty()) {
             long seq = checkpoints.keySet().stream().mapToLong(Long::longValue).min().orElseThrow();
-            return new Verification(last, checkpointsChecked, signatures, new Verification.Problem(seq, Verification.Kind.TAIL,
+            return new Verification(last, checkpointsChecked, signatures, signedThrough, new Verification.Problem(seq, Verification.Kind.TAIL,
                     "a signed checkpoint covers record " + seq + " but the last record stored is " + last
                     + " (records were removed from the end)"));
         }
-        return new Verification(last, checkpointsChecked, signatures, null);
+        return new Verification(last, checkpointsChecked, signatures, signedThrough, null);
     }
 
     /** One page of records with the hashes their content should have. */

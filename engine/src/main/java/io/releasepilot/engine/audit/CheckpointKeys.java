@@ -90,9 +90,16 @@ public final class CheckpointKeys {
     }
 
     public static String keyId(PublicKey key) {
+        return fingerprint(key).substring(0, 16);
+    }
+
+    /**
+     * The SHA-256 of the public key's X.509 DER, in hex: what a person compares with the auditor's
+     * copy ({@code openssl pkey -pubin -in key.pub.pem -outform DER | sha256sum}).
+     */
+    public static String fingerprint(PublicKey key) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getEncoded());
-            return HexFormat.of().formatHex(digest, 0, 8);
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getEncoded()));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }

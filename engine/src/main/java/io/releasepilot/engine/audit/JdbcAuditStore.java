@@ -203,6 +203,16 @@ final class JdbcAuditStore implements AuditStore {
         }
     }
 
+    @Override
+    public AuditHead seal() {
+        ChainHead head = head();
+        if (signer == null || head.seq() == 0) {
+            return new AuditHead(head.seq(), head.hash(), null);
+        }
+        Checkpoint cp = checkpoint();
+        return new AuditHead(cp.seq(), cp.hash(), cp.keyId());
+    }
+
     private static Optional<Checkpoint> checkpointAt(AppendSession s, long seq) throws SQLException {
         PreparedStatement ps = s.prepare("SELECT seq, hash, time_ms, key_id, signature FROM audit_checkpoint WHERE seq = ?");
         ps.setLong(1, seq);

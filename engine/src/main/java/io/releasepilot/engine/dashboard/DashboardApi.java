@@ -173,6 +173,9 @@ public final class DashboardApi {
                 } else {
                     canary.put("weight", p.canaryWeight());
                 }
+                if (p.canaryAskedWeight() != null) {
+                    canary.put("askedWeight", p.canaryAskedWeight());
+                }
             }
             c.set("last", p.last() == null ? null : record(p.last()));
         }

@@ -63,7 +63,7 @@ public final class CanaryPromote {
         boolean resume = state.step() == CanaryStep.PROMOTING && state.operation() != null;
         String image = state.canaryImage();
         String release = state.release();
-        String service = state.service() != null ? state.service() : request.deployment();
+        String service = ServiceName.of(request.service(), state, request.deployment());
         GateDecision gate = run.gate(ACT, service, environment, target.namespace(), "deployment/" + target.name(), image, release,
                 request.hotfix());
         String operation = resume ? state.operation() : AuditAction.PROMOTED.name() + "/" + CanaryRun.newOperation();

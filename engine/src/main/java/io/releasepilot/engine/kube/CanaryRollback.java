@@ -79,7 +79,7 @@ public final class CanaryRollback {
         Deployment stable = target.requireStable();
         CanaryState state = CanaryState.of(stable);
         String container = state.container() != null ? state.container() : DeploymentTarget.container(stable, null).getName();
-        String service = state.service() != null ? state.service() : request.deployment();
+        String service = ServiceName.of(request.service(), state, request.deployment());
         String environment = state.environment();
         String currentImage = DeploymentTarget.imageOf(stable, container);
 

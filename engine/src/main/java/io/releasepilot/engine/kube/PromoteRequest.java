@@ -11,10 +11,17 @@ import java.util.Objects;
  * @param environment the environment the release enters; null: the canary's
  * @param hotfix      pass the lifecycle gate with {@code reason} (audited as HOTFIX)
  * @param timeout     how long the stable Deployment may take to become fully available
+ * @param service     the logical service for the gate and the audit trail; null: the one deploy-canary recorded, else the deployment name
  */
-public record PromoteRequest(String namespace, String deployment, String environment, boolean hotfix, String reason, Duration timeout) {
+public record PromoteRequest(String namespace, String deployment, String environment, boolean hotfix, String reason, Duration timeout,
+                             String service) {
 
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(10);
+
+    /** A promote recorded under the service deploy-canary recorded. */
+    public PromoteRequest(String namespace, String deployment, String environment, boolean hotfix, String reason, Duration timeout) {
+        this(namespace, deployment, environment, hotfix, reason, timeout, null);
+    }
 
     public PromoteRequest {
         namespace = Names.dnsLabel("namespace", namespace);
@@ -28,5 +35,8 @@ public record PromoteRequest(String namespace, String deployment, String environ
             throw new InvalidInputException("reason", reason, "a reason only together with hotfix");
         }
         Objects.requireNonNull(timeout, "timeout");
+        if (service != null) {
+            service = Names.service(service);
+        }
     }
 }

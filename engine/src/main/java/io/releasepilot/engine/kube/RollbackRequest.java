@@ -10,8 +10,14 @@ import java.util.Objects;
  * @param toRelease a release promoted earlier to restore instead of the one before; may be null
  * @param reason    why, for the audit record; may be null
  * @param timeout   how long to wait for the restored stable Deployment
+ * @param service   the logical service for the audit trail; null: the one deploy-canary recorded, else the deployment name
  */
-public record RollbackRequest(String namespace, String deployment, String toRelease, String reason, Duration timeout) {
+public record RollbackRequest(String namespace, String deployment, String toRelease, String reason, Duration timeout, String service) {
+
+    /** A rollback recorded under the service deploy-canary recorded. */
+    public RollbackRequest(String namespace, String deployment, String toRelease, String reason, Duration timeout) {
+        this(namespace, deployment, toRelease, reason, timeout, null);
+    }
 
     public RollbackRequest {
         namespace = Names.dnsLabel("namespace", namespace);
@@ -20,5 +26,8 @@ public record RollbackRequest(String namespace, String deployment, String toRele
             toRelease = Names.nonBlank("to-release", toRelease, "a release name, e.g. 1.4.2 or the first 12 digits of a digest");
         }
         Objects.requireNonNull(timeout, "timeout");
+        if (service != null) {
+            service = Names.service(service);
+        }
     }
 }

@@ -44,15 +44,25 @@ public final class ReleaseLedger {
         AuditRecord current = canary != null ? canary : stable != null ? stable : cell.last();
         String stableImage = stable != null ? stable.event().image() : canary != null ? canary.event().previousImage() : null;
         String stableRelease = stable != null ? stable.event().release() : null;
-        Integer weight = null;
+        Integer asked = null;
+        Integer running = null;
         if (canary != null) {
-            String w = canary.event().details().get("weight");
-            weight = w == null ? null : Integer.valueOf(w);
+            // The replicas router rounds the asked weight to whole pods (10% of 4 pods runs as 25%):
+            // the cell shows what the cluster runs, and the asked weight beside it when they differ.
+            asked = weightDetail(canary, "weight");
+            Integer effective = weightDetail(canary, "effectiveWeight");
+            running = effective != null ? effective : asked;
         }
         return new Placement(cell.service(), cell.environment(), stableRelease, stableImage,
-                canary == null ? null : canary.event().image(), weight,
+                canary == null ? null : canary.event().image(), running,
                 canary == null ? null : canary.event().release(),
-                current.time(), current.origin(), current.actor(), cell.last());
+                current.time(), current.origin(), current.actor(), cell.last(),
+                asked != null && !asked.equals(running) ? asked : null);
+    }
+
+    private static Integer weightDetail(AuditRecord record, String key) {
+        String value = record.event().details().get(key);
+        return value == null ? null : Integer.valueOf(value);
     }
 
     /**

@@ -106,6 +106,29 @@ class ReleaseLedgerTest {
     }
 
     @Test
+    void aCanaryShowsTheWeightTheClusterRunsAndTheAskedOneBesideIt() {
+        promoted("web", "PROD", V1, "1.0");
+        store.append(AuditEvent.builder(AuditAction.CANARY_STARTED, "web").environment("PROD").image(V2).previousImage(V1)
+                .release("1.1").detail("weight", 10).detail("effectiveWeight", 25).build(), JENKINS);
+
+        Placement web = ledger.whatRunsWhere().get(0);
+
+        assertThat(web.canaryWeight()).isEqualTo(25);
+        assertThat(web.canaryAskedWeight()).isEqualTo(10);
+    }
+
+    @Test
+    void aCanaryRunningTheAskedWeightShowsNoAskedWeight() {
+        store.append(AuditEvent.builder(AuditAction.CANARY_STARTED, "web").environment("INT").image(V2)
+                .release("1.1").detail("weight", 25).detail("effectiveWeight", 25).build(), JENKINS);
+
+        Placement web = ledger.whatRunsWhere().get(0);
+
+        assertThat(web.canaryWeight()).isEqualTo(25);
+        assertThat(web.canaryAskedWeight()).isNull();
+    }
+
+    @Test
     void cellsAreOrderedByTheLifecycleNotAlphabetically() {
         promoted("web", "PROD", V1, "1");
         promoted("web", "INT", V1, "1");

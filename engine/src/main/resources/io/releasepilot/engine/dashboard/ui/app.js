@@ -207,7 +207,8 @@
     }
     if (c.canary) {
       const weight = c.canary.weight === null ? '?' : c.canary.weight;
-      const canary = el('span', 'canary', 'canary ' + weight + '%' + (c.canary.release ? ' → ' : ''));
+      const asked = c.canary.askedWeight == null ? '' : ' (' + c.canary.askedWeight + '% asked)';
+      const canary = el('span', 'canary', 'canary ' + weight + '%' + asked + (c.canary.release ? ' → ' : ''));
       if (c.canary.release) canary.append(el('bdi', null, c.canary.release));
       if (c.canary.image) canary.title = c.canary.image;
       td.append(canary);
