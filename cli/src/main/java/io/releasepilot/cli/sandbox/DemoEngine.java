@@ -8,6 +8,7 @@ import io.releasepilot.engine.alert.RollbackTarget;
 import io.releasepilot.engine.alert.WatchOptions;
 import io.releasepilot.engine.alert.WatchReport;
 import io.releasepilot.engine.alert.WatchSubject;
+import io.releasepilot.engine.audit.AuditHead;
 import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.host.LocalProcessLauncher;
 import io.releasepilot.engine.host.Origin;
@@ -37,6 +38,7 @@ import io.releasepilot.engine.snapshot.SnapshotResult;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -55,6 +57,7 @@ final class DemoEngine {
     private final AuditStore store;
     private final Origin origin;
     private final ProgressListener console;
+    private final List<AuditHead> heads = new ArrayList<>();
 
     DemoEngine(KubernetesClient client, AuditStore store, Origin origin, ProgressListener console) {
         this.client = client;
@@ -64,16 +67,43 @@ final class DemoEngine {
     }
 
     /** deployCanary: {@code image} beside {@code namespace/service} at {@code weight}%; a hotfix when {@code hotfixReason} is given. */
-    CanaryResult canary(String namespace, String service, String image, int weight, String environment, String hotfixReason) {
+    CanaryResult canary(String namespace, String service, String image, int weight, String environment, String hotfixReason)
+            throws InterruptedException {
         CanaryRequest request = new CanaryRequest(namespace, service, ContainerImage.parse("image", image), null, weight, TrafficRouting.replicas,
                 environment, service, ACT_TIMEOUT, hotfixReason != null, hotfixReason);
-        return new CanaryDeploy(client, store, origin, console, Lifecycle.DEFAULT).deploy(request);
+        return sealed(() -> new CanaryDeploy(client, store, origin, console, Lifecycle.DEFAULT).deploy(request));
     }
 
     /** promote: the running canary of {@code namespace/service} becomes the stable release of {@code environment}. */
-    PromoteResult promote(String namespace, String service, String environment, String hotfixReason) {
-        return new CanaryPromote(client, store, origin, console, Lifecycle.DEFAULT)
-                .promote(new PromoteRequest(namespace, service, environment, hotfixReason != null, hotfixReason, ACT_TIMEOUT));
+    PromoteResult promote(String namespace, String service, String environment, String hotfixReason) throws InterruptedException {
+        PromoteRequest request = new PromoteRequest(namespace, service, environment, hotfixReason != null, hotfixReason, ACT_TIMEOUT, service);
+        return sealed(() -> new CanaryPromote(client, store, origin, console, Lifecycle.DEFAULT).promote(request));
+    }
+
+    /** One act of a build. */
+    @FunctionalInterface
+    private interface Act<T> {
+        T run() throws InterruptedException;
+    }
+
+    /**
+     * Runs an act and seals it, failed or not, as the CLI and the plugin end every act: a
+     * checkpoint signed over the newest record, its head printed so the console keeps a witness
+     * outside the store.
+     */
+    private <T> T sealed(Act<T> act) throws InterruptedException {
+        try {
+            return act.run();
+        } finally {
+            AuditHead head = store.seal();
+            heads.add(head);
+            console.line("audit head: %s", head.text());
+        }
+    }
+
+    /** The heads the acts printed, oldest first: what a build log would keep. */
+    List<AuditHead> heads() {
+        return List.copyOf(heads);
     }
 
     /**
@@ -101,8 +131,8 @@ final class DemoEngine {
             }
         };
         WatchOptions options = new WatchOptions(window, interval, 1, OnError.FAIL, WatchOptions.DEFAULT_ERROR_LIMIT);
-        return new AlertWatch(source, options, target, new WatchSubject(service, environment, namespace, service), store, origin, console)
-                .watch();
+        return sealed(() -> new AlertWatch(source, options, target, new WatchSubject(service, environment, namespace, service), store, origin,
+                console).watch());
     }
 
     /** buildImage with buildah (storage under the sandbox's directory), pushed to {@code tag}'s registry; the verified digest. */
@@ -111,7 +141,7 @@ final class DemoEngine {
                 new RegistryClient(Duration.ofSeconds(30)), EcrTokens.standard(), Clock.systemUTC());
         BuildRequest request = new BuildRequest(context.toString(), null, BuildRequest.tags(List.of(tag), true), Map.of(), null, Map.of(),
                 BuilderChoice.BUILDAH, true, null, revision, null, service, ACT_TIMEOUT);
-        return buildImage.run(request, store, origin, console);
+        return sealed(() -> buildImage.run(request, store, origin, console));
     }
 
     /** dbSnapshot: a verified pg_dump archive of {@code database} into {@code outputDir}. */
@@ -119,7 +149,7 @@ final class DemoEngine {
                             String service, String environment, String release) throws InterruptedException {
         PostgresSnapshotRequest request = new PostgresSnapshotRequest("127.0.0.1", port, database, user, DatabasePassword.of(password),
                 outputDir.toString(), null, new SnapshotLabels(service, environment, release, null), null, ACT_TIMEOUT, false);
-        return new PostgresSnapshotter(new LocalProcessLauncher(), console).withBinDirectory(postgresBin.toString())
-                .snapshot(request, store, origin);
+        PostgresSnapshotter snapshotter = new PostgresSnapshotter(new LocalProcessLauncher(), console).withBinDirectory(postgresBin.toString());
+        return sealed(() -> snapshotter.snapshot(request, store, origin));
     }
 }

@@ -4,6 +4,7 @@ import io.releasepilot.engine.DeploymentFailedException;
 import io.releasepilot.engine.alert.AlertSelector;
 import io.releasepilot.engine.alert.AlertSource;
 import io.releasepilot.engine.alert.PrometheusAlerts;
+import io.releasepilot.engine.audit.AuditHead;
 import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.audit.AuditVerifier;
 import io.releasepilot.engine.audit.Verification;
@@ -209,7 +210,7 @@ public final class DemoRelease {
     }
 
     /** Canary 10%, then 50%, then promote. */
-    private void release(String namespace, String environment, String service, String release) {
+    private void release(String namespace, String environment, String service, String release) throws InterruptedException {
         String image = image(service, release);
         engine.canary(namespace, service, image, 10, environment, null);
         engine.canary(namespace, service, image, 50, environment, null);
@@ -244,7 +245,7 @@ public final class DemoRelease {
         engine.promote(namespace, service, environment, null);
     }
 
-    private void gateDenial() {
+    private void gateDenial() throws InterruptedException {
         try {
             engine.canary("prod", "web", image("web", FIRST), 10, "PROD", null);
             throw new IllegalStateException("the lifecycle gate let web " + FIRST + " into PROD, which it must deny");
@@ -259,11 +260,12 @@ public final class DemoRelease {
     }
 
     private Verification verify() {
-        heading("the audit trail: a signed checkpoint, then every record and signature checked");
-        store.checkpoint();
-        Verification v = AuditVerifier.verify(store, publicKey);
+        heading("the audit trail: every record and checkpoint signature checked, and the heads the console printed");
+        List<AuditHead> heads = engine.heads();
+        Verification v = AuditVerifier.verify(store, publicKey, true, heads);
         if (v.ok()) {
-            console.line("[audit] %d records verified: hash chain intact, %d checkpoint signature(s) verified", v.records(), v.signaturesVerified());
+            console.line("[audit] %d records verified: hash chain intact, %d checkpoint signature(s) verified, the newest record signed, "
+                    + "all %d printed heads found", v.records(), v.signaturesVerified(), heads.size());
         } else {
             console.line("[audit] verification FAILED at seq %d: %s", v.problem().seq(), v.problem().message());
         }
