@@ -61,6 +61,11 @@ final class CliContext {
         return root.auditStore;
     }
 
+    /** {@code --signing-key} as given on the command line, or null (environment and default not consulted). */
+    Path explicitSigningKey() {
+        return root.signingKey;
+    }
+
     Origin origin() {
         String actor = root.actor != null && !root.actor.isBlank() ? root.actor : System.getProperty("user.name", "unknown");
         String host;

@@ -30,9 +30,11 @@ import picocli.CommandLine.Spec;
 @Command(name = "sandbox", mixinStandardHelpOptions = true,
         description = {"Play a scripted release of a three-service demo app (api, worker, nginx front web) through INT, UAT and PROD "
                 + "in this one process, on a SIMULATED Kubernetes cluster, with a fresh embedded audit store and the dashboard served: "
-                + "images built with buildah into a local registry, a PostgreSQL snapshot, canaries at 10% and 50%, an alert that "
+                + "images built with buildah into a local registry, a PostgreSQL snapshot, canaries at 10%% and 50%%, an alert that "
                 + "rolls one back, the fix, promotes, a gate denial and a hotfix. Real servers are used where installed; each act "
-                + "says what it skipped. Then it serves the dashboard until Ctrl-C (--no-serve: exits). See docs/sandbox.md."},
+                + "says what it skipped. Then it serves the dashboard until Ctrl-C (--no-serve: exits). --kubeconfig names where the "
+                + "simulated cluster's kubeconfig is written; --audit-store and --signing-key are refused (it makes its own). "
+                + "See docs/sandbox.md."},
         subcommands = SandboxClusterCommand.class)
 final class SandboxCommand implements Callable<Integer> {
 
@@ -49,8 +51,8 @@ final class SandboxCommand implements Callable<Integer> {
     int port;
 
     @Option(names = "--work-dir", paramLabel = "DIR",
-            description = "Where the audit store (DIR/audit), its checkpoint key, the kubeconfig, images and dumps go: a new or empty "
-                    + "directory. Default: a fresh temporary directory, kept afterwards.")
+            description = "Where the audit store (DIR/audit), its checkpoint key, the kubeconfig (unless --kubeconfig names where), "
+                    + "images and dumps go: a new or empty directory. Default: a fresh temporary directory, kept afterwards.")
     Path workDir;
 
     @Override
@@ -62,6 +64,10 @@ final class SandboxCommand implements Callable<Integer> {
         if (ctx.explicitStore() != null) {
             throw new InvalidInputException("audit-store", ctx.explicitStore(),
                     "no --audit-store: the sandbox writes a fresh embedded store under --work-dir, never into an existing one");
+        }
+        if (ctx.explicitSigningKey() != null) {
+            throw new InvalidInputException("signing-key", ctx.explicitSigningKey().toString(),
+                    "no --signing-key: the sandbox signs its fresh store with a key it makes under --work-dir");
         }
         Path dir = workDirectory();
         Path keyFile = dir.resolve("checkpoint-key.pem");
@@ -81,7 +87,7 @@ final class SandboxCommand implements Callable<Integer> {
                          : DashboardServer.start(new DashboardApi(dashboard), new InetSocketAddress(InetAddress.getLoopbackAddress(), port), null);
                  SimulatedCluster cluster = new SimulatedCluster(0, SandboxClusterCommand.CONTEXT_NAMESPACE)) {
                 DemoApp.create(cluster, DEMO_APP_READY);
-                Path kubeconfig = dir.resolve("kubeconfig");
+                Path kubeconfig = ctx.kubeconfig() != null ? ctx.kubeconfig() : dir.resolve("kubeconfig");
                 cluster.writeKubeconfig(kubeconfig, SandboxClusterCommand.CONTEXT_NAMESPACE);
                 console.line("[sandbox] a SIMULATED Kubernetes cluster at http://127.0.0.1:%d (fabric8's CRUD mock server and a simulated "
                         + "Deployment controller; no pod runs anything): api, worker and web in namespaces int, uat and prod", cluster.port());

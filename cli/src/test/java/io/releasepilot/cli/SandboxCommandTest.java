@@ -124,4 +124,16 @@ class SandboxCommandTest {
         assertThat(refused.err()).contains("invalid audit-store");
         assertThat(dir.resolve("real")).doesNotExist();
     }
+
+    @Test
+    void aSigningKeyIsRefusedSinceTheSandboxSignsWithItsOwn() {
+        // When the sandbox is given a signing key
+        CliRun refused = CliRun.of("--signing-key", dir.resolve("key.pem").toString(), "sandbox", "--no-serve",
+                "--work-dir", dir.resolve("unused").toString());
+
+        // Then it refuses, naming it, before making its work dir
+        assertThat(refused.exitCode()).isEqualTo(2);
+        assertThat(refused.err()).contains("invalid signing-key: '" + dir.resolve("key.pem") + "'");
+        assertThat(dir.resolve("unused")).doesNotExist();
+    }
 }
