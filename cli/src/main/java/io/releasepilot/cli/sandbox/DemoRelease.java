@@ -43,15 +43,16 @@ import java.util.stream.Stream;
  */
 public final class DemoRelease {
 
-    static final String FIRST = "1.1.0";
-    static final String FIX = "1.1.1";
-    static final String HOTFIX = "1.1.2";
-    static final String HOTFIX_REASON = "worker drops poison messages instead of retrying them forever (queue backlog in PROD)";
+    private static final String FIRST = "1.1.0";
+    private static final String FIX = "1.1.1";
+    private static final String HOTFIX = "1.1.2";
+    private static final String HOTFIX_REASON = "worker drops poison messages instead of retrying them forever (queue backlog in PROD)";
     private static final String ALERT = "CanaryErrorRate";
     private static final String ERROR_RATIO = "canary_error_ratio";
     private static final double ERROR_LIMIT = 0.05;
     /** How long the watch of a healthy canary lasts: long enough for a few observations, short enough for the demo. */
     private static final Duration QUIET_WATCH = Duration.ofSeconds(4);
+    /** Prometheus fires about 2 s after the ratio climbs; the window only bounds a rule that never does. */
     private static final Duration FAILING_WATCH = Duration.ofSeconds(30);
     private static final Duration WATCH_INTERVAL = Duration.ofSeconds(1);
     private static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");

@@ -27,9 +27,8 @@ import java.util.logging.Logger;
 
 /**
  * A SIMULATED cluster: fabric8's CRUD mock API server on 127.0.0.1 with a
- * {@link FaultInjectingDispatcher} (which also answers kubectl's discovery requests and strategic
- * merge patches), a {@link SimulatedDeploymentController} for every namespace, and a client for
- * the code under test. For tests, benchmarks and {@code release-pilot sandbox}; a real cluster is
+ * {@link FaultInjectingDispatcher} (through which kubectl works too), a
+ * {@link SimulatedDeploymentController} for every namespace, and a client for the code under test. For tests, benchmarks and {@code release-pilot sandbox}; a real cluster is
  * reached through a kubeconfig.
  */
 public final class SimulatedCluster implements AutoCloseable {
@@ -55,11 +54,11 @@ public final class SimulatedCluster implements AutoCloseable {
     }
 
     /**
-     * On {@code port} of 127.0.0.1 (0: a free one), with the namespace {@code namespace} (the one
+     * On {@code port} of 127.0.0.1 (0: a free one), with the namespace {@code namespace}, the one
      * {@link #createApp(String, String, int, io.fabric8.kubernetes.api.model.Container...)} and
-     * {@link #editDeployment} use) and any {@code moreNamespaces}.
+     * {@link #editDeployment} use; {@link #createNamespace} makes more.
      */
-    public SimulatedCluster(int port, String namespace, String... moreNamespaces) {
+    public SimulatedCluster(int port, String namespace) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port " + port + ": a TCP port from 1 to 65535, or 0 for a free one");
         }
@@ -77,9 +76,6 @@ public final class SimulatedCluster implements AutoCloseable {
         this.client = newClient(null);
         this.controllerClient = newClient(FaultInjectingDispatcher.CONTROLLER_AGENT);
         createNamespace(namespace);
-        for (String more : moreNamespaces) {
-            createNamespace(more);
-        }
         this.controller = new SimulatedDeploymentController(controllerClient);
     }
 
