@@ -1,12 +1,13 @@
 package io.releasepilot.cli.sandbox;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.releasepilot.engine.act.RunId;
 import io.releasepilot.engine.alert.AlertSource;
 import io.releasepilot.engine.alert.AlertWatch;
 import io.releasepilot.engine.alert.OnError;
-import io.releasepilot.engine.alert.RollbackTarget;
 import io.releasepilot.engine.alert.WatchOptions;
 import io.releasepilot.engine.alert.WatchReport;
+import io.releasepilot.engine.alert.WatchRequest;
 import io.releasepilot.engine.alert.WatchSubject;
 import io.releasepilot.engine.audit.AuditHead;
 import io.releasepilot.engine.audit.AuditStore;
@@ -26,6 +27,7 @@ import io.releasepilot.engine.kube.CanaryRequest;
 import io.releasepilot.engine.kube.CanaryResult;
 import io.releasepilot.engine.kube.CanaryRollback;
 import io.releasepilot.engine.kube.ContainerImage;
+import io.releasepilot.engine.kube.KubeRollbackTarget;
 import io.releasepilot.engine.kube.PromoteRequest;
 import io.releasepilot.engine.kube.PromoteResult;
 import io.releasepilot.engine.kube.TrafficRouting;
@@ -35,6 +37,8 @@ import io.releasepilot.engine.snapshot.PostgresSnapshotRequest;
 import io.releasepilot.engine.snapshot.PostgresSnapshotter;
 import io.releasepilot.engine.snapshot.SnapshotLabels;
 import io.releasepilot.engine.snapshot.SnapshotResult;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -58,12 +62,21 @@ final class DemoEngine {
     private final Origin origin;
     private final ProgressListener console;
     private final List<AuditHead> heads = new ArrayList<>();
+    private final String runPrefix;
+    private int runs;
 
     DemoEngine(KubernetesClient client, AuditStore store, Origin origin, ProgressListener console) {
         this.client = client;
         this.store = store;
         this.origin = origin;
         this.console = console;
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "localhost";
+        }
+        this.runPrefix = "sandbox://" + host + "/" + ProcessHandle.current().pid();
     }
 
     /** deployCanary: {@code image} beside {@code namespace/service} at {@code weight}%; a hotfix when {@code hotfixReason} is given. */
@@ -101,6 +114,11 @@ final class DemoEngine {
         }
     }
 
+    /** A run id of its own for each act, as a build step has: {@code sandbox://HOST/PID/N-ACT}. */
+    private RunId nextRun(String act) {
+        return new RunId(runPrefix + "/" + (++runs) + "-" + act);
+    }
+
     /** The heads the acts printed, oldest first: what a build log would keep. */
     List<AuditHead> heads() {
         return List.copyOf(heads);
@@ -113,26 +131,11 @@ final class DemoEngine {
      */
     WatchReport watchAlerts(AlertSource source, Duration window, Duration interval, String namespace, String service, String environment)
             throws InterruptedException {
-        CanaryRollback rollback = new CanaryRollback(client, store, origin, console);
-        RollbackTarget target = new RollbackTarget() {
-            @Override
-            public void zeroTraffic() {
-                rollback.zeroCanaryTraffic(namespace, service);
-            }
-
-            @Override
-            public void rollBack(String reason) {
-                rollback.rollback(namespace, service, reason);
-            }
-
-            @Override
-            public String describe() {
-                return namespace + "/" + service;
-            }
-        };
+        RunId run = nextRun("rollbackOnAlert");
+        KubeRollbackTarget target = new KubeRollbackTarget(new CanaryRollback(client, store, origin, console), namespace, service, run);
         WatchOptions options = new WatchOptions(window, interval, 1, OnError.FAIL, WatchOptions.DEFAULT_ERROR_LIMIT);
-        return sealed(() -> new AlertWatch(source, options, target, new WatchSubject(service, environment, namespace, service), store, origin,
-                console).watch());
+        WatchRequest request = new WatchRequest(source, options, new WatchSubject(service, environment, namespace, service), target);
+        return sealed(() -> new AlertWatch(store, origin, console).start(request, run).await());
     }
 
     /** buildImage with buildah (storage under the sandbox's directory), pushed to {@code tag}'s registry; the verified digest. */
@@ -150,6 +153,6 @@ final class DemoEngine {
         PostgresSnapshotRequest request = new PostgresSnapshotRequest("127.0.0.1", port, database, user, DatabasePassword.of(password),
                 outputDir.toString(), null, new SnapshotLabels(service, environment, release, null), null, ACT_TIMEOUT, false);
         PostgresSnapshotter snapshotter = new PostgresSnapshotter(new LocalProcessLauncher(), console).withBinDirectory(postgresBin.toString());
-        return sealed(() -> snapshotter.snapshot(request, store, origin));
+        return sealed(() -> snapshotter.snapshot(request, nextRun("dbSnapshot"), store, origin));
     }
 }

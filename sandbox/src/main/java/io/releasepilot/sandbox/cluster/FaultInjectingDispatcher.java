@@ -1,18 +1,20 @@
 package io.releasepilot.sandbox.cluster;
 
-import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.mockwebserver.http.ByteString;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
+import io.fabric8.mockwebserver.http.ByteString;
 import io.fabric8.mockwebserver.http.Response;
 import io.fabric8.mockwebserver.http.WebSocket;
 import io.fabric8.mockwebserver.http.WebSocketListener;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -26,6 +28,13 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
 
     /** The user agent of the simulated controller's client. */
     public static final String CONTROLLER_AGENT = "release-pilot-simulated-controller";
+
+    /** Where closed watches wind down (see {@link #closedOffTheEventLoop}). */
+    private static final Executor CLOSER = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "simulated-api-watch-close");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final KubectlCompatibility kubectl = new KubectlCompatibility(new KubectlCompatibility.Store() {
         @Override
@@ -128,7 +137,7 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
         }
         String agent = request.getHeader("User-Agent");
         if (agent != null && agent.contains(CONTROLLER_AGENT)) {
-            return store(request);
+            return closedOffTheEventLoop(store(request), -1);
         }
         requests.incrementAndGet();
         Faults f = faults;
@@ -148,7 +157,12 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
             return injected(500, "watch refused (injected)");
         }
         if (watch && roll < f.watchDrop()) {
-            return droppedLater(store(request));
+            long after;
+            synchronized (random) {
+                after = 50 + random.nextInt(250);
+            }
+            injected.incrementAndGet();
+            return closedOffTheEventLoop(store(request), after);
         }
         if (!watch) {
             double edge = 0;
@@ -165,7 +179,7 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
                 return counted(store(request).setBodyDelay(f.delay()), mutates);
             }
         }
-        return counted(store(request), mutates);
+        return counted(closedOffTheEventLoop(store(request), -1), mutates);
     }
 
     /** The CRUD mock's answer, through what kubectl needs beyond it. */
@@ -183,17 +197,19 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
         return response;
     }
 
-    /** Lets the watch start, then closes it 50-300 ms later, as a load balancer or an API server restart would. */
-    private MockResponse droppedLater(MockResponse response) {
+    /**
+     * A watch whose close runs on a thread of its own. The mock's watch listener, when its socket
+     * closes, waits for its pending sends; a send waits for the event loop the close came in on,
+     * so run there the two would stall that loop (and every connection on it) for 30 s.
+     *
+     * @param dropAfterMillis when not negative, the watch is closed that long after it opened, as a
+     *                        load balancer or an API server restart would
+     */
+    private MockResponse closedOffTheEventLoop(MockResponse response, long dropAfterMillis) {
         WebSocketListener watch = response.getWebSocketListener();
         if (watch == null) {
             return response;
         }
-        long after;
-        synchronized (random) {
-            after = 50 + random.nextInt(250);
-        }
-        injected.incrementAndGet();
         return response.withWebSocketUpgrade(new WebSocketListener() {
             @Override
             public void onBeforeAccept(WebSocket ws, Response r) {
@@ -203,11 +219,13 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
             @Override
             public void onOpen(WebSocket ws, Response r) {
                 watch.onOpen(ws, r);
-                CompletableFuture.delayedExecutor(after, TimeUnit.MILLISECONDS).execute(() -> {
-                    if (ws.close(1001, "watch dropped (injected)")) {
-                        watchesDropped.incrementAndGet();
-                    }
-                });
+                if (dropAfterMillis >= 0) {
+                    CompletableFuture.delayedExecutor(dropAfterMillis, TimeUnit.MILLISECONDS).execute(() -> {
+                        if (ws.close(1001, "watch dropped (injected)")) {
+                            watchesDropped.incrementAndGet();
+                        }
+                    });
+                }
             }
 
             @Override
@@ -232,12 +250,12 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
 
             @Override
             public void onClosed(WebSocket ws, int code, String reason) {
-                watch.onClosed(ws, code, reason);
+                CLOSER.execute(() -> watch.onClosed(ws, code, reason));
             }
 
             @Override
             public void onFailure(WebSocket ws, Throwable t, Response r) {
-                watch.onFailure(ws, t, r);
+                CLOSER.execute(() -> watch.onFailure(ws, t, r));
             }
         });
     }
