@@ -84,13 +84,13 @@ final class DemoEngine {
             throws InterruptedException {
         CanaryRequest request = new CanaryRequest(namespace, service, ContainerImage.parse("image", image), null, weight, TrafficRouting.replicas,
                 environment, service, ACT_TIMEOUT, hotfixReason != null, hotfixReason);
-        return sealed(() -> new CanaryDeploy(client, store, origin, console, Lifecycle.DEFAULT).deploy(request));
+        return sealed(() -> new CanaryDeploy(client, store, origin, console, Lifecycle.DEFAULT).start(request, nextRun("deployCanary")).await());
     }
 
     /** promote: the running canary of {@code namespace/service} becomes the stable release of {@code environment}. */
     PromoteResult promote(String namespace, String service, String environment, String hotfixReason) throws InterruptedException {
         PromoteRequest request = new PromoteRequest(namespace, service, environment, hotfixReason != null, hotfixReason, ACT_TIMEOUT, service);
-        return sealed(() -> new CanaryPromote(client, store, origin, console, Lifecycle.DEFAULT).promote(request));
+        return sealed(() -> new CanaryPromote(client, store, origin, console, Lifecycle.DEFAULT).start(request, nextRun("promote")).await());
     }
 
     /** One act of a build. */
