@@ -18,9 +18,10 @@ import jenkins.model.Jenkins;
  * The audit head every build recorded on its Release page (the seq and hash of its last record),
  * kept together in {@code $JENKINS_HOME/release-pilot-build-heads.xml} so the dashboard can hold
  * all of them against the trail without loading every build. A head the trail no longer has, with
- * that hash, means the trail was rewritten after the build ran.
+ * that hash, means the trail was rewritten after the build ran. (Public only so that Jenkins can
+ * call its {@link Terminator}.)
  */
-final class BuildHeads {
+public final class BuildHeads {
 
     private static final Logger LOGGER = Logger.getLogger(BuildHeads.class.getName());
     private static final BuildHeads INSTANCE = new BuildHeads();
@@ -76,6 +77,9 @@ final class BuildHeads {
 
     private Map<String, Head> heads;
     private long version;
+
+    private BuildHeads() {
+    }
 
     static BuildHeads get() {
         return INSTANCE;

@@ -114,10 +114,10 @@ public class ReleasesDashboard implements RootAction {
         }
         JsonNode body = JSON.readTree(answer.body());
         Visibility visibility = new Visibility();
-        if (body.has("records")) {
+        if (body.path("records").isArray()) {
             filterRecords((ArrayNode) body.get("records"), visibility);
         }
-        if (body.has("cells")) {
+        if (body.path("cells").isArray()) {
             filterCells((ObjectNode) body, visibility);
         }
         if (body.has("verification")) {
