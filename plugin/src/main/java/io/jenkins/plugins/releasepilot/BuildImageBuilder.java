@@ -30,6 +30,10 @@ public class BuildImageBuilder extends ReleaseBuilder<BuildImageStep> {
 
     @Extension
     public static class DescriptorImpl extends ReleaseBuilderDescriptor {
+        public DescriptorImpl() {
+            super(BuildImageStep.class);
+        }
+
         @NonNull
         @Override
         public String getDisplayName() {

@@ -30,6 +30,10 @@ public class DbSnapshotBuilder extends ReleaseBuilder<DbSnapshotStep> {
 
     @Extension
     public static class DescriptorImpl extends ReleaseBuilderDescriptor {
+        public DescriptorImpl() {
+            super(DbSnapshotStep.class);
+        }
+
         @NonNull
         @Override
         public String getDisplayName() {

@@ -6,6 +6,7 @@ import hudson.EnvVars;
 import hudson.FilePath;
 import hudson.Launcher;
 import hudson.model.AbstractProject;
+import hudson.model.Descriptor;
 import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.tasks.BuildStepDescriptor;
@@ -13,6 +14,7 @@ import hudson.tasks.Builder;
 import java.io.IOException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import jenkins.model.Jenkins;
 import jenkins.tasks.SimpleBuildStep;
 import org.jenkinsci.plugins.workflow.steps.Step;
 
@@ -75,6 +77,17 @@ public abstract class ReleaseBuilder<S extends Step> extends Builder implements 
 
     /** Offered in freestyle projects (and any other project type that takes build steps). */
     public abstract static class ReleaseBuilderDescriptor extends BuildStepDescriptor<Builder> {
+        private final Class<? extends Step> stepType;
+
+        protected ReleaseBuilderDescriptor(Class<? extends Step> stepType) {
+            this.stepType = stepType;
+        }
+
+        /** The Pipeline step's descriptor, whose form and help the build step shows (the generic field's type is erased). */
+        public Descriptor<?> getStepDescriptor() {
+            return Jenkins.get().getDescriptorOrDie(stepType);
+        }
+
         @Override
         public boolean isApplicable(Class<? extends AbstractProject> jobType) {
             return true;

@@ -18,7 +18,6 @@ import java.util.List;
 import org.jenkinsci.plugins.structs.describable.DescribableModel;
 import org.jenkinsci.plugins.structs.describable.DescribableParameter;
 import org.jenkinsci.plugins.workflow.steps.Step;
-import org.jenkinsci.plugins.workflow.steps.StepDescriptor;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
@@ -56,8 +55,8 @@ public class FreestyleStepsTest {
         Fixtures.addLogin("shop-db", PostgresServer.SUPERUSER, PostgresServer.PASSWORD);
         // What a freestyle job's agent would have: buildah's storage and PostgreSQL's client tools.
         j.jenkins.getGlobalNodeProperties().add(new EnvironmentVariablesNodeProperty(
-                new EnvironmentVariablesNodeProperty.Entry("CONTAINERS_STORAGE_CONF", buildah.storageConf()),
-                new EnvironmentVariablesNodeProperty.Entry("PATH+PG", postgres.binDir())));
+                new EnvironmentVariablesNodeProperty.Entry("CONTAINERS_STORAGE_CONF", buildah.storageConf().toString()),
+                new EnvironmentVariablesNodeProperty.Entry("PATH+PG", postgres.binDir().toString())));
     }
 
     @AfterClass
@@ -140,14 +139,13 @@ public class FreestyleStepsTest {
     public void everyParameterOfEveryStepHasHelpInTheFormAndTheSnippetGenerator() throws Exception {
         // Given the steps a freestyle job and the Snippet Generator offer
         for (Class<? extends Step> type : List.of(BuildImageStep.class, DbSnapshotStep.class)) {
-            StepDescriptor descriptor = (StepDescriptor) j.jenkins.getDescriptorOrDie(type);
-
-            // When the help of each parameter is looked up
+            // When the help of each parameter is looked up where Jenkins looks for it (beside the step's config.jelly)
             for (DescribableParameter parameter : DescribableModel.of(type).getParameters()) {
-                // Then each has its help-<field>.html beside the step
-                assertThat(descriptor.getHelpFile(parameter.getName())).as(type.getSimpleName() + "." + parameter.getName()).isNotNull();
+                // Then each has its help-<field>.html, and the step its help.html
+                assertThat(type.getResource(type.getSimpleName() + "/help-" + parameter.getName() + ".html"))
+                        .as(type.getSimpleName() + "." + parameter.getName()).isNotNull();
             }
-            assertThat(descriptor.getHelpFile()).as(type.getSimpleName()).isNotNull();
+            assertThat(type.getResource(type.getSimpleName() + "/help.html")).as(type.getSimpleName()).isNotNull();
         }
     }
 }

@@ -277,9 +277,8 @@ public class ReleasePagesTest {
         // When they ask for the API
         Page page = anonymous.goTo(ReleasesDashboard.URL_NAME + "/api/v1/feed", null);
 
-        // Then they are refused
-        assertThat(page.getWebResponse().getStatusCode()).as(page.getWebResponse().getContentAsString()).isEqualTo(403);
-        assertThat(page.getWebResponse().getContentAsString()).doesNotContain("\"records\"");
+        // Then they get Jenkins's sign-in page instead of any record
+        assertThat(page.getWebResponse().getContentAsString()).contains("Sign in to Jenkins").doesNotContain("\"records\"");
     }
 
     @Test
@@ -378,5 +377,33 @@ public class ReleasePagesTest {
                 .satisfies(r -> assertThat(r.actor()).isEqualTo("alice"));
         assertThat(cluster.client().apps().deployments().inNamespace("shop").withName("api").get().getSpec().getTemplate().getSpec()
                 .getContainers().get(0).getImage()).isEqualTo(V1);
+    }
+
+    @Test
+    public void formChecksAndCredentialListsAnswerOnlyThoseWhoMayConfigureTheJob() throws Exception {
+        // Given a bad timeout typed into the buildImage form of "shop", and credentials in the store
+        Fixtures.addLogin("registry-login", "pusher", "not-shown");
+        BuildImageStep.DescriptorImpl form = j.jenkins.getDescriptorByType(BuildImageStep.DescriptorImpl.class);
+
+        // When bob (who may read "shop" but not configure it) and admin ask for the check and the list
+        hudson.util.FormValidation forBob;
+        List<String> bobsItems;
+        try (hudson.security.ACLContext ignored = hudson.security.ACL.as2(hudson.model.User.getById("bob", true).impersonate2())) {
+            forBob = form.doCheckTimeout(shop, "soon");
+            bobsItems = form.doFillCredentialsIdItems(shop, null).stream().map(option -> option.value).toList();
+        }
+        hudson.util.FormValidation forAdmin;
+        List<String> adminsItems;
+        try (hudson.security.ACLContext ignored = hudson.security.ACL.as2(hudson.model.User.getById("admin", true).impersonate2())) {
+            forAdmin = form.doCheckTimeout(shop, "soon");
+            adminsItems = form.doFillCredentialsIdItems(shop, null).stream().map(option -> option.value).toList();
+        }
+
+        // Then bob learns nothing and sees no credentials; admin gets the engine's message and the list
+        assertThat(forBob.kind).isEqualTo(hudson.util.FormValidation.Kind.OK);
+        assertThat(bobsItems).doesNotContain("registry-login");
+        assertThat(forAdmin.kind).isEqualTo(hudson.util.FormValidation.Kind.ERROR);
+        assertThat(forAdmin.getMessage()).contains("timeout").contains("soon");
+        assertThat(adminsItems).contains("registry-login");
     }
 }
