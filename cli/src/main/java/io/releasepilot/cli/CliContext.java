@@ -6,10 +6,14 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.releasepilot.engine.EnvironmentException;
 import io.releasepilot.engine.InvalidInputException;
+import io.releasepilot.engine.act.RunId;
 import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.audit.AuditStores;
 import io.releasepilot.engine.audit.CheckpointKeys;
 import io.releasepilot.engine.audit.CheckpointSigner;
+import io.releasepilot.engine.act.ActCancelledException;
+import io.releasepilot.engine.act.ActHandle;
+import io.releasepilot.engine.act.RunId;
 import io.releasepilot.engine.host.Origin;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -18,6 +22,12 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** What every command shares: the global options, resolved with their defaults and environment variables. */
@@ -27,6 +37,9 @@ final class CliContext {
     static final String ENV_STORE_USER = "RELEASE_PILOT_AUDIT_STORE_USER";
     static final String ENV_STORE_PASSWORD = "RELEASE_PILOT_AUDIT_STORE_PASSWORD";
     static final String ENV_SIGNING_KEY = "RELEASE_PILOT_SIGNING_KEY";
+
+    /** How long Ctrl-C waits for a stopped act to record itself and release its lease. */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
 
     private final ReleasePilotCommand root;
     private final CommandSpec spec;
@@ -69,6 +82,49 @@ final class CliContext {
             host = "localhost";
         }
         return new Origin(actor, "cli://" + host);
+    }
+
+    /** This process's run id, {@code cli://HOST/PID@START}: the lease names it, and no other process has it. */
+    RunId runId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "localhost";
+        }
+        ProcessHandle self = ProcessHandle.current();
+        String started = self.info().startInstant().map(Instant::toString).orElse("unknown");
+        return new RunId("cli://" + host + "/" + self.pid() + "@" + started);
+    }
+
+    /**
+     * Waits for an act the command started. Ctrl-C (the JVM shutting down) stops it, and waits a
+     * little for the stop to be recorded and the lease released, before the process ends.
+     */
+    <R> R await(ActHandle<R> handle) {
+        Thread onCtrlC = new Thread(() -> {
+            handle.stop("Ctrl-C");
+            try {
+                handle.completion().get(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException | CancellationException expected) {
+                // Stopped (or not done in time): the process ends either way.
+            }
+        }, "release-pilot-stop");
+        Runtime.getRuntime().addShutdownHook(onCtrlC);
+        try {
+            return handle.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ActCancelledException("interrupted: " + handle.status());
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(onCtrlC);
+            } catch (IllegalStateException shuttingDown) {
+                // Ctrl-C came: the hook is running and finishes the stop.
+            }
+        }
     }
 
     /** The key that signs checkpoints: the one given, or the default one, made on first use. */

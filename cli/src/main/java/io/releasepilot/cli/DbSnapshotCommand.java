@@ -72,7 +72,8 @@ final class DbSnapshotCommand implements Callable<Integer> {
 
     @Option(names = "--snapshot-id", paramLabel = "ID",
             description = "The snapshot identifier (rds) or dump name (postgres), or a template with {service}, {environment}, {release}, "
-                    + "{timestamp}. Default: rp-{service}-{environment}-{timestamp} (UTC yyyyMMdd-HHmmss).")
+                    + "{run} (12 hex digits from service, environment, release and this run), {timestamp} (UTC yyyyMMdd-HHmmss). "
+                    + "Default: rp-{service}-{environment}-{run}.")
     String snapshotId;
 
     @Option(names = "--retain", paramLabel = "N",
@@ -113,14 +114,14 @@ final class DbSnapshotCommand implements Callable<Integer> {
             AwsAccess access = AwsAccess.defaultChain(region());
             try (AuditStore store = ctx.openStore();
                  RdsSnapshotter snapshotter = RdsSnapshotter.connect(access, store, ctx.origin(), console)) {
-                result = snapshotter.snapshot(request);
+                result = snapshotter.snapshot(request, ctx.runId());
             }
         } else {
             PostgresSnapshotRequest request = postgresRequest(ctx, wait);
             PostgresSnapshotter snapshotter = new PostgresSnapshotter(new LocalProcessLauncher(), console);
             snapshotter.preflight(request);
             try (AuditStore store = ctx.openStore()) {
-                result = snapshotter.snapshot(request, store, ctx.origin());
+                result = snapshotter.snapshot(request, ctx.runId(), store, ctx.origin());
             }
         }
         print(ctx, result);

@@ -17,6 +17,7 @@ import io.releasepilot.engine.kube.TrafficRouting;
 import io.releasepilot.engine.release.Lifecycle;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -80,6 +81,10 @@ final class DeployCanaryCommand implements Callable<Integer> {
     @Option(names = "--reason", paramLabel = "TEXT", description = "Why the hotfix skips the lifecycle gate.")
     String reason;
 
+    @Option(names = "--wait-for-lock", defaultValue = "0s", paramLabel = "DUR",
+            description = "How long to wait while another run holds the Deployment's lease. Default: ${DEFAULT-VALUE} (exit 3 at once, naming that run).")
+    String waitForLock;
+
     @Override
     public Integer call() {
         CliContext ctx = new CliContext(spec);
@@ -94,10 +99,12 @@ final class DeployCanaryCommand implements Callable<Integer> {
         if (environment != null) {
             Lifecycle.DEFAULT.requireKnown(environment);
         }
+        Duration leaseWait = Durations.parse("wait-for-lock", waitForLock);
         ctx.validateKubeconfig();
         ProgressListener console = line -> (ctx.json() ? ctx.err() : ctx.out()).println(line);
         try (AuditStore store = ctx.openStore(); KubernetesClient client = ctx.kubernetesClient()) {
-            CanaryResult r = new CanaryDeploy(client, store, ctx.origin(), console, Lifecycle.DEFAULT).deploy(request);
+            CanaryResult r = ctx.await(new CanaryDeploy(client, store, ctx.origin(), console, Lifecycle.DEFAULT).withLeaseWait(leaseWait)
+                    .start(request, ctx.runId()));
             if (ctx.json()) {
                 ObjectNode o = new ObjectMapper().createObjectNode();
                 o.put("namespace", r.namespace());

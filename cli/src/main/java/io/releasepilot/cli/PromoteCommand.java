@@ -10,6 +10,7 @@ import io.releasepilot.engine.kube.CanaryPromote;
 import io.releasepilot.engine.kube.PromoteRequest;
 import io.releasepilot.engine.kube.PromoteResult;
 import io.releasepilot.engine.release.Lifecycle;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -41,6 +42,10 @@ final class PromoteCommand implements Callable<Integer> {
             description = "How long the stable Deployment may take to be fully available. Default: ${DEFAULT-VALUE}.")
     String timeout;
 
+    @Option(names = "--wait-for-lock", defaultValue = "0s", paramLabel = "DUR",
+            description = "How long to wait while another run holds the Deployment's lease. Default: ${DEFAULT-VALUE} (exit 3 at once, naming that run).")
+    String waitForLock;
+
     @Override
     public Integer call() {
         CliContext ctx = new CliContext(spec);
@@ -49,10 +54,12 @@ final class PromoteCommand implements Callable<Integer> {
         if (environment != null) {
             Lifecycle.DEFAULT.requireKnown(environment);
         }
+        Duration leaseWait = Durations.parse("wait-for-lock", waitForLock);
         ctx.validateKubeconfig();
         ProgressListener console = line -> (ctx.json() ? ctx.err() : ctx.out()).println(line);
         try (AuditStore store = ctx.openStore(); KubernetesClient client = ctx.kubernetesClient()) {
-            PromoteResult r = new CanaryPromote(client, store, ctx.origin(), console, Lifecycle.DEFAULT).promote(request);
+            PromoteResult r = ctx.await(new CanaryPromote(client, store, ctx.origin(), console, Lifecycle.DEFAULT).withLeaseWait(leaseWait)
+                    .start(request, ctx.runId()));
             if (ctx.json()) {
                 ObjectNode o = new ObjectMapper().createObjectNode();
                 o.put("namespace", r.namespace());

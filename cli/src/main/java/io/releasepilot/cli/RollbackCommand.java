@@ -9,6 +9,7 @@ import io.releasepilot.engine.input.Durations;
 import io.releasepilot.engine.kube.CanaryRollback;
 import io.releasepilot.engine.kube.RollbackRequest;
 import io.releasepilot.engine.kube.RollbackResult;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,15 +38,21 @@ final class RollbackCommand implements Callable<Integer> {
             description = "How long the restored Deployment may take to be fully available. Default: ${DEFAULT-VALUE}.")
     String timeout;
 
+    @Option(names = "--wait-for-lock", defaultValue = "0s", paramLabel = "DUR",
+            description = "How long to wait while another run holds the Deployment's lease. Default: ${DEFAULT-VALUE} (exit 3 at once, naming that run).")
+    String waitForLock;
+
     @Override
     public Integer call() {
         CliContext ctx = new CliContext(spec);
         RollbackRequest request = new RollbackRequest(deploymentOptions.namespace, deploymentOptions.deployment, toRelease, reason == null || reason.isBlank() ? null : reason.strip(),
                 Durations.parsePositive("timeout", timeout));
+        Duration leaseWait = Durations.parse("wait-for-lock", waitForLock);
         ctx.validateKubeconfig();
         ProgressListener console = line -> (ctx.json() ? ctx.err() : ctx.out()).println(line);
         try (AuditStore store = ctx.openStore(); KubernetesClient client = ctx.kubernetesClient()) {
-            RollbackResult r = new CanaryRollback(client, store, ctx.origin(), console).rollback(request);
+            RollbackResult r = ctx.await(new CanaryRollback(client, store, ctx.origin(), console).withLeaseWait(leaseWait)
+                    .start(request, ctx.runId()));
             if (ctx.json()) {
                 ObjectNode o = new ObjectMapper().createObjectNode();
                 o.put("namespace", r.namespace());

@@ -78,7 +78,7 @@ class BlueGreenTest {
         CompletableFuture<PromoteResult> promote = CompletableFuture.supplyAsync(() -> k.promote().promote(KubeFixture.promoteIn("web", "INT")));
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> PREVIEW_SELECTOR.equals(serviceSelector()));
 
-        k.rollback().zeroCanaryTraffic(NS, "web");
+        k.rollback().zeroCanaryTraffic(NS, "web", "error rate above 5%");
 
         assertThat(serviceSelector()).isEqualTo(STABLE_SELECTOR);
         assertThatThrownBy(promote::join).hasCauseInstanceOf(DeploymentFailedException.class)

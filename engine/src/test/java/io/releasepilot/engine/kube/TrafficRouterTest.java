@@ -171,7 +171,7 @@ class TrafficRouterTest {
                 """);
         k.deploy().deploy(canary(V2, 40, TrafficRouting.gateway));
 
-        k.rollback().zeroCanaryTraffic(NS, "web");
+        k.rollback().zeroCanaryTraffic(NS, "web", "error rate above 5%");
 
         assertThat(backends(GatewayRouter.HTTP_ROUTE, "web", "rules", "backendRefs")).containsExactly(Map.of("name", "web", "port", 80));
         assertThat(k.replicasOf("web-canary")).isZero();

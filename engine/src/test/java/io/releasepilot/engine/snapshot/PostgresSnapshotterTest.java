@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.releasepilot.engine.EnvironmentException;
 import io.releasepilot.engine.InvalidInputException;
+import io.releasepilot.engine.act.RunId;
 import io.releasepilot.engine.audit.AuditAction;
 import io.releasepilot.engine.audit.AuditFilter;
 import io.releasepilot.engine.audit.AuditRecord;
@@ -49,6 +50,11 @@ import org.junit.jupiter.api.io.TempDir;
 class PostgresSnapshotterTest {
 
     private static final Origin ORIGIN = new Origin("alice", "https://jenkins.example.com/job/orders/42/");
+
+    /** Each snapshot here is its own run, as each CLI invocation is. */
+    private static RunId run() {
+        return new RunId("test://" + UUID.randomUUID());
+    }
     private static PostgresServer pg;
     private static String database;
 
@@ -102,7 +108,7 @@ class PostgresSnapshotterTest {
     void aDumpRestoresIntoAFreshDatabaseWithTheSameRowCounts() throws Exception {
         // Given a database with rows in two tables
         // When it is snapshotted
-        SnapshotResult result = snapshotter().snapshot(request(null, null, false), audit, ORIGIN);
+        SnapshotResult result = snapshotter().snapshot(request(null, null, false), run(), audit, ORIGIN);
 
         // Then the dump restores into a fresh database holding the same rows
         String fresh = pg.createDatabase();
@@ -119,7 +125,7 @@ class PostgresSnapshotterTest {
 
     @Test
     void theDumpIsNamedFromTheDefaultTemplateAndItsSha256AndSizeAreRecorded() throws Exception {
-        SnapshotResult result = snapshotter().snapshot(request(null, null, false), audit, ORIGIN);
+        SnapshotResult result = snapshotter().snapshot(request(null, null, false), run(), audit, ORIGIN);
 
         Path dump = Path.of(result.location());
         assertThat(dump.getFileName().toString()).matches("rp-orders-prod-\\d{8}-\\d{6}\\.dump");
@@ -150,7 +156,7 @@ class PostgresSnapshotterTest {
         try (Connection lock = pg.connect(database); Statement s = lock.createStatement()) {
             lock.setAutoCommit(false);
             s.execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE");
-            Future<SnapshotResult> running = background.submit(() -> snapshotter().snapshot(request(null, 1, false), audit, ORIGIN));
+            Future<SnapshotResult> running = background.submit(() -> snapshotter().snapshot(request(null, 1, false), run(), audit, ORIGIN));
             await().atMost(Duration.ofSeconds(60)).until(() -> {
                 for (String cmdline : commandLines()) {
                     if (cmdline.contains(PostgresServer.PASSWORD)) {
@@ -187,7 +193,7 @@ class PostgresSnapshotterTest {
 
     @Test
     void thePassfileIsPrivateAndGoneAfterTheDump() throws Exception {
-        snapshotter().snapshot(request(null, null, false), audit, ORIGIN);
+        snapshotter().snapshot(request(null, null, false), run(), audit, ORIGIN);
 
         assertThat(launcher.privateFiles).hasSize(1);
         assertThat(launcher.privateFiles.get(0).mode()).isEqualTo(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
@@ -199,8 +205,8 @@ class PostgresSnapshotterTest {
     void retentionRemovesOnlyTheOldestOfThisToolsDumpsOfThatDatabase() throws Exception {
         // Given two earlier dumps of this database, a foreign dump, and a Release Pilot dump of another database
         PostgresSnapshotter snapshotter = snapshotter();
-        SnapshotResult first = snapshotter.snapshot(request("orders-1", null, false), audit, ORIGIN);
-        SnapshotResult second = snapshotter.snapshot(request("orders-2", null, false), audit, ORIGIN);
+        SnapshotResult first = snapshotter.snapshot(request("orders-1", null, false), run(), audit, ORIGIN);
+        SnapshotResult second = snapshotter.snapshot(request("orders-2", null, false), run(), audit, ORIGIN);
         Files.writeString(out.resolve("handmade.dump"), "someone else's dump");
         Path otherDatabase = Files.writeString(out.resolve("other.dump"), "x");
         DumpManifest foreign = new DumpManifest("release-pilot", "other", "other.dump", "custom", "127.0.0.1", pg.port(), "another_db",
@@ -208,7 +214,7 @@ class PostgresSnapshotterTest {
         Files.write(out.resolve("other.dump" + DumpManifest.SUFFIX), foreign.toJson());
 
         // When a third is taken keeping 2
-        SnapshotResult third = snapshotter.snapshot(request("orders-3", 2, false), audit, ORIGIN);
+        SnapshotResult third = snapshotter.snapshot(request("orders-3", 2, false), run(), audit, ORIGIN);
 
         // Then only the oldest of this database's dumps (and its manifest) went
         assertThat(third.pruned()).extracting(SnapshotResult.PrunedSnapshot::snapshotId).containsExactly("orders-1");
@@ -225,12 +231,12 @@ class PostgresSnapshotterTest {
     @Test
     void aDryRunWritesAndDeletesNothingButSaysWhatWouldGo() throws Exception {
         PostgresSnapshotter snapshotter = snapshotter();
-        SnapshotResult first = snapshotter.snapshot(request("orders-a", null, false), audit, ORIGIN);
-        snapshotter.snapshot(request("orders-b", null, false), audit, ORIGIN);
+        SnapshotResult first = snapshotter.snapshot(request("orders-a", null, false), run(), audit, ORIGIN);
+        snapshotter.snapshot(request("orders-b", null, false), run(), audit, ORIGIN);
         List<String> before = names();
         long records = audit.head().seq();
 
-        SnapshotResult dry = snapshotter.snapshot(request("orders-c", 2, true), audit, ORIGIN);
+        SnapshotResult dry = snapshotter.snapshot(request("orders-c", 2, true), run(), audit, ORIGIN);
 
         assertThat(dry.created()).isFalse();
         assertThat(dry.pruned()).extracting(SnapshotResult.PrunedSnapshot::location).containsExactly(first.location());
@@ -245,7 +251,7 @@ class PostgresSnapshotterTest {
                 DatabasePassword.of(PostgresServer.PASSWORD), out.toString(), null, new SnapshotLabels("orders", "PROD", null, null),
                 null, Duration.ofMinutes(1), false);
 
-        assertThatThrownBy(() -> snapshotter().snapshot(unreachable, audit, ORIGIN))
+        assertThatThrownBy(() -> snapshotter().snapshot(unreachable, run(), audit, ORIGIN))
                 .isInstanceOf(EnvironmentException.class)
                 .hasMessageContaining("pg_dump of 127.0.0.1:" + unreachable.port() + "/" + database)
                 .hasMessageContaining("no dump was kept");
@@ -261,7 +267,7 @@ class PostgresSnapshotterTest {
                 DatabasePassword.of(wrong), out.toString(), null, new SnapshotLabels("orders", null, null, null), null,
                 Duration.ofMinutes(1), false);
 
-        assertThatThrownBy(() -> snapshotter().snapshot(bad, audit, ORIGIN))
+        assertThatThrownBy(() -> snapshotter().snapshot(bad, run(), audit, ORIGIN))
                 .isInstanceOf(EnvironmentException.class)
                 .hasMessageContaining("password authentication failed")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain(wrong));
@@ -275,7 +281,7 @@ class PostgresSnapshotterTest {
                 DatabasePassword.of(PostgresServer.PASSWORD), "/proc", null, new SnapshotLabels("orders", null, null, null), null,
                 null, false);
 
-        assertThatThrownBy(() -> snapshotter().snapshot(toProc, audit, ORIGIN))
+        assertThatThrownBy(() -> snapshotter().snapshot(toProc, run(), audit, ORIGIN))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("invalid output-dir: '/proc'");
         assertThat(launcher.requests).isEmpty();
@@ -297,7 +303,7 @@ class PostgresSnapshotterTest {
     void anExistingDumpOfTheSameNameIsNeverOverwritten() throws Exception {
         Files.writeString(out.resolve("orders-x.dump"), "precious");
 
-        assertThatThrownBy(() -> snapshotter().snapshot(request("orders-x", null, false), audit, ORIGIN))
+        assertThatThrownBy(() -> snapshotter().snapshot(request("orders-x", null, false), run(), audit, ORIGIN))
                 .isInstanceOf(EnvironmentException.class)
                 .hasMessageContaining("orders-x.dump already exists");
         assertThat(out.resolve("orders-x.dump")).hasContent("precious");

@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.releasepilot.engine.EnvironmentException;
+import io.releasepilot.engine.act.RunId;
 import io.releasepilot.engine.audit.AuditAction;
 import io.releasepilot.engine.audit.AuditFilter;
 import io.releasepilot.engine.audit.AuditRecord;
@@ -54,13 +55,19 @@ class RdsSnapshotterTest {
         rds.close();
     }
 
+    private final RunId run = new RunId("https://jenkins.example.com/job/orders/42/#7");
+
+    private RunId run() {
+        return run;
+    }
+
     private RdsSnapshotter snapshotter(AwsAccess access) {
         return RdsSnapshotter.connect(access, audit, ORIGIN, console::add).withBackoff(FAST);
     }
 
     private SnapshotResult snapshotInstance(String template, Integer retain, Duration timeout, boolean dryRun) throws Exception {
         try (RdsSnapshotter s = snapshotter(rds.access())) {
-            return s.snapshot(new RdsSnapshotRequest(RdsSnapshotRequest.Source.instance("orders-db"), template, LABELS, retain, timeout, dryRun));
+            return s.snapshot(new RdsSnapshotRequest(RdsSnapshotRequest.Source.instance("orders-db"), template, LABELS, retain, timeout, dryRun), run());
         }
     }
 
@@ -136,7 +143,7 @@ class RdsSnapshotterTest {
         SnapshotResult result;
         try (RdsSnapshotter s = snapshotter(rds.access())) {
             result = s.snapshot(new RdsSnapshotRequest(RdsSnapshotRequest.Source.cluster("orders-aurora"), "orders-c1", LABELS, null,
-                    Duration.ofMinutes(5), false));
+                    Duration.ofMinutes(5), false), run());
         }
 
         assertThat(result.location()).isEqualTo(SimulatedRds.clusterSnapshotArn("orders-c1"));
@@ -161,7 +168,7 @@ class RdsSnapshotterTest {
         SnapshotResult result;
         try (RdsSnapshotter s = snapshotter(rds.access())) {
             result = s.snapshot(new RdsSnapshotRequest(RdsSnapshotRequest.Source.cluster("orders-aurora"), "c-new", LABELS, 1,
-                    Duration.ofMinutes(5), false));
+                    Duration.ofMinutes(5), false), run());
         }
 
         assertThat(result.pruned()).extracting(SnapshotResult.PrunedSnapshot::location).containsExactly(SimulatedRds.clusterSnapshotArn("c-old"));
@@ -337,7 +344,7 @@ class RdsSnapshotterTest {
                 SimulatedRds.snapshot("s1", "orders-db", "available", 100, Instant.now(), "release-pilot")));
 
         try (RdsSnapshotter s = snapshotter(rds.access().assumingRole("arn:aws:iam::123456789012:role/deployer"))) {
-            s.snapshot(new RdsSnapshotRequest(RdsSnapshotRequest.Source.instance("orders-db"), "s1", LABELS, null, Duration.ofMinutes(1), false));
+            s.snapshot(new RdsSnapshotRequest(RdsSnapshotRequest.Source.instance("orders-db"), "s1", LABELS, null, Duration.ofMinutes(1), false), run());
         }
 
         assertThat(bodiesOf("AssumeRole")).singleElement().asString()
@@ -358,7 +365,7 @@ class RdsSnapshotterTest {
                 "the-session-token".toCharArray()).withEndpoints(rds.endpoint(), rds.endpoint());
 
         try (RdsSnapshotter s = snapshotter(session)) {
-            s.snapshot(new RdsSnapshotRequest(RdsSnapshotRequest.Source.instance("orders-db"), "s1", LABELS, null, Duration.ofMinutes(1), false));
+            s.snapshot(new RdsSnapshotRequest(RdsSnapshotRequest.Source.instance("orders-db"), "s1", LABELS, null, Duration.ofMinutes(1), false), run());
         }
 
         rds.server().verify(postRequestedFor(urlEqualTo("/")).withRequestBody(containing("Action=CreateDBSnapshot"))

@@ -158,7 +158,8 @@ abstract class ActStepExecution<R> extends StepExecution {
         });
     }
 
-    private synchronized void onEnd(Runnable action) {
+    /** Runs {@code action} when the act ends (or fails to start): closes what the act used. */
+    protected final synchronized void onEnd(Runnable action) {
         Runnable before = release;
         release = before == null ? action : () -> {
             try {

@@ -168,9 +168,20 @@ final class AgentProcessLauncher implements ProcessLauncher {
         return resolved == null ? Optional.empty() : Optional.of(new HostPath(resolved.realPath(), resolved.directory()));
     }
 
-    /** The SHA-256 of a file, computed on the agent where it is (the file never crosses the channel). */
+    /** Computed on the agent where the file is: a dump of gigabytes never crosses the channel. */
+    @Override
     public String sha256(String path) throws IOException {
         return act(file(path), new Sha256());
+    }
+
+    @Override
+    public long size(String path) throws IOException {
+        return act(file(path), new SizeOf());
+    }
+
+    @Override
+    public void move(String from, String to) throws IOException {
+        act(file(from), new MoveTo(file(to).getRemote()));
     }
 
     private static <T> T act(FilePath target, MasterToSlaveFileCallable<T> callable) throws IOException {
@@ -377,6 +388,30 @@ final class AgentProcessLauncher implements ProcessLauncher {
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.write(file, content);
             return name;
+        }
+    }
+
+    private static final class SizeOf extends MasterToSlaveFileCallable<Long> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Long invoke(File f, VirtualChannel channel) throws IOException {
+            return Files.size(f.toPath());
+        }
+    }
+
+    private static final class MoveTo extends MasterToSlaveFileCallable<Void> {
+        private static final long serialVersionUID = 1L;
+        private final String to;
+
+        MoveTo(String to) {
+            this.to = to;
+        }
+
+        @Override
+        public Void invoke(File from, VirtualChannel channel) throws IOException {
+            Files.move(from.toPath(), Path.of(to), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return null;
         }
     }
 

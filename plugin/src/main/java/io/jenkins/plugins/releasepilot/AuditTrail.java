@@ -92,12 +92,8 @@ public final class AuditTrail {
 
     /** The checkpoint key from a secret file or secret text credential; kept in memory only, never beside the store. */
     static PrivateKey signingKey(String id) throws IOException {
-        StandardCredentials found;
-        try {
-            found = CredentialLookup.forSystem("signingKeyCredentialsId", id, CredentialKind.SECRET_FILE);
-        } catch (CredentialLookupException notAFile) {
-            found = CredentialLookup.forSystem("signingKeyCredentialsId", id, CredentialKind.SECRET_TEXT);
-        }
+        StandardCredentials found = CredentialLookup.forSystem("signingKeyCredentialsId", id, CredentialKind.SECRET_FILE,
+                CredentialKind.SECRET_TEXT);
         String pem;
         if (found instanceof FileCredentials file) {
             try (InputStream in = file.getContent()) {

@@ -27,11 +27,40 @@ final class CredentialLookup {
         return CredentialsProvider.track(run, credentials);
     }
 
+    /** A credential a step names that may be of either of two kinds (a bearer token or a login), tracked against the build. */
+    static StandardCredentials forBuildEither(Run<?, ?> run, String parameter, String id, CredentialKind first, CredentialKind second)
+            throws CredentialLookupException {
+        StandardCredentials found = CredentialsProvider.findCredentialById(id, StandardCredentials.class, run);
+        return CredentialsProvider.track(run, requireEither(found, parameter, id, first, second));
+    }
+
     /** A credential the global configuration names, from Jenkins's own (system) credentials. */
     static <C extends StandardCredentials> C forSystem(String parameter, String id, CredentialKind kind) throws CredentialLookupException {
+        return require(system(id), parameter, id, kind);
+    }
+
+    /** A system credential that may be of any of several kinds (a key as a secret file or as secret text). */
+    static StandardCredentials forSystem(String parameter, String id, CredentialKind first, CredentialKind second)
+            throws CredentialLookupException {
+        return requireEither(system(id), parameter, id, first, second);
+    }
+
+    private static StandardCredentials requireEither(StandardCredentials found, String parameter, String id, CredentialKind first,
+                                                     CredentialKind second) throws CredentialLookupException {
+        String expected = first.label + " or " + second.label;
+        if (found == null) {
+            throw CredentialLookupException.missing(parameter, id, expected);
+        }
+        if (!first.type.isInstance(found) && !second.type.isInstance(found)) {
+            throw CredentialLookupException.wrongType(parameter, id, expected, CredentialKind.describe(found));
+        }
+        return found;
+    }
+
+    private static StandardCredentials system(String id) {
         List<StandardCredentials> all = CredentialsProvider.lookupCredentialsInItemGroup(StandardCredentials.class, Jenkins.get(),
                 ACL.SYSTEM2, List.of());
-        return require(CredentialsMatchers.firstOrNull(all, CredentialsMatchers.withId(id)), parameter, id, kind);
+        return CredentialsMatchers.firstOrNull(all, CredentialsMatchers.withId(id));
     }
 
     @SuppressWarnings("unchecked")

@@ -20,7 +20,7 @@ public class DbSnapshotBuilder extends ReleaseBuilder<DbSnapshotStep> {
     @Override
     protected String act(DbSnapshotStep step, Run<?, ?> run, FilePath workspace, EnvVars env, Launcher launcher, TaskListener listener)
             throws Exception {
-        return step.snapshotOnAgent(run, workspace, env, launcher, listener);
+        return step.snapshotOnAgent(run, runId(run), workspace, env, launcher, listener);
     }
 
     @Override

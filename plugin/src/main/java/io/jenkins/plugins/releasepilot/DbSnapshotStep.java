@@ -12,6 +12,7 @@ import hudson.model.TaskListener;
 import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
 import io.releasepilot.engine.InvalidInputException;
+import io.releasepilot.engine.act.RunId;
 import io.releasepilot.engine.input.Durations;
 import io.releasepilot.engine.input.Names;
 import io.releasepilot.engine.snapshot.DatabasePassword;
@@ -25,6 +26,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
 import org.jenkinsci.Symbol;
+import org.jenkinsci.plugins.workflow.graph.FlowNode;
 import org.jenkinsci.plugins.workflow.steps.Step;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
 import org.jenkinsci.plugins.workflow.steps.StepDescriptor;
@@ -195,20 +197,24 @@ public class DbSnapshotStep extends Step {
         @Override
         protected String run() throws Exception {
             StepContext ctx = getContext();
-            return step.snapshotOnAgent(ctx.get(Run.class), ctx.get(FilePath.class), ctx.get(EnvVars.class), ctx.get(Launcher.class),
+            Run<?, ?> run = ctx.get(Run.class);
+            // The default dump name derives from the run id, so the same step of the same build names the same dump.
+            RunId runId = new RunId(BuildOrigin.url(run) + "#" + ctx.get(FlowNode.class).getId());
+            return step.snapshotOnAgent(run, runId, ctx.get(FilePath.class), ctx.get(EnvVars.class), ctx.get(Launcher.class),
                     ctx.get(TaskListener.class));
         }
     }
 
     /** Dumps and verifies on the build's agent: the Pipeline step and the freestyle build step both run this. */
-    String snapshotOnAgent(Run<?, ?> run, FilePath workspace, EnvVars env, Launcher agent, TaskListener listener) throws Exception {
+    String snapshotOnAgent(Run<?, ?> run, RunId runId, FilePath workspace, EnvVars env, Launcher agent, TaskListener listener)
+            throws Exception {
         AgentProcessLauncher launcher = new AgentProcessLauncher(agent, workspace, env);
         try {
             PostgresSnapshotRequest request = postgresRequest(run, workspace);
             createRelativeOutputDir(workspace);
             PostgresSnapshotter snapshotter = new PostgresSnapshotter(launcher, new ConsoleProgress(listener));
             snapshotter.preflight(request);
-            SnapshotResult result = snapshotter.snapshot(request, AuditTrail.get().store(), BuildOrigin.of(run));
+            SnapshotResult result = snapshotter.snapshot(request, runId, AuditTrail.get().store(), BuildOrigin.of(run));
             return result.location() != null ? result.location() : result.snapshotId();
         } catch (RuntimeException e) {
             throw BuildImageStep.asException(StepFailures.forBuild(DescriptorImpl.NAME, e));
@@ -269,7 +275,7 @@ public class DbSnapshotStep extends Step {
 
         @Override
         public Set<? extends Class<?>> getRequiredContext() {
-            return Set.of(Run.class, FilePath.class, Launcher.class, EnvVars.class, TaskListener.class);
+            return Set.of(Run.class, FilePath.class, Launcher.class, EnvVars.class, TaskListener.class, FlowNode.class);
         }
 
         @Override

@@ -88,7 +88,11 @@ final class KubernetesAccess implements Serializable {
         }
     }
 
-    /** A client for the cluster; the caller closes it. Reads credentials (and, by default, files on the agent). */
+    /**
+     * A client for the cluster; the caller closes it. Reads credentials (and, with neither id given, files on the agent).
+     *
+     * @param workspace the build's workspace, or null outside {@code node {}}
+     */
     KubernetesClient connect(Run<?, ?> run, FilePath workspace, EnvVars environment) throws IOException, InterruptedException {
         validate();
         Config config;
@@ -108,6 +112,9 @@ final class KubernetesAccess implements Serializable {
             config = builder.build();
             source = serverUrl + " with the token of '" + tokenCredentialsId + "'";
         } else {
+            if (workspace == null) {
+                throw new InvalidInputException("kubeconfigCredentialsId", null, ACCESS_FORM + "; the agent's own kubeconfig needs the step inside node {}");
+            }
             AgentKubeconfig found = workspace.act(new FindAgentKubeconfig(environment.get("KUBECONFIG"), environment.get("KUBERNETES_SERVICE_HOST"),
                     environment.get("KUBERNETES_SERVICE_PORT")));
             if (found == null) {

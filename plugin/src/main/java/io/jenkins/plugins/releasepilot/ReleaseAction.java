@@ -173,6 +173,7 @@ public class ReleaseAction implements RunAction2 {
             case PROMOTED -> "Promoted";
             case ROLLED_BACK -> "Rolled back";
             case ALERT_FIRED -> "Alert fired";
+            case TRAFFIC_ZEROED -> "Canary traffic cut to 0";
             case GATE_DENIED -> "Gate denied";
             case HOTFIX -> "Hotfix past the gate";
             case MANUAL_CHANGE -> "Manual change";

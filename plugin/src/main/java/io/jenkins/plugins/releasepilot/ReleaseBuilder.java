@@ -7,10 +7,12 @@ import hudson.FilePath;
 import hudson.Launcher;
 import hudson.model.AbstractProject;
 import hudson.model.Descriptor;
+import hudson.model.Project;
 import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.tasks.BuildStepDescriptor;
 import hudson.tasks.Builder;
+import io.releasepilot.engine.act.RunId;
 import java.io.IOException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -44,6 +46,15 @@ public abstract class ReleaseBuilder<S extends Step> extends Builder implements 
     protected abstract String act(S step, Run<?, ?> run, FilePath workspace, EnvVars env, Launcher launcher, TaskListener listener)
             throws Exception;
 
+    /**
+     * This build step's run id: the build's URL and the step's place in the job's build steps, so
+     * the same step of the same build always has the same id (a Pipeline step uses its flow node).
+     */
+    protected RunId runId(Run<?, ?> run) {
+        int place = run.getParent() instanceof Project<?, ?> project ? project.getBuildersList().indexOf(this) : -1;
+        return new RunId(BuildOrigin.url(run) + "#" + name() + "-" + (place + 1));
+    }
+
     /** The build step's name in console lines. */
     protected abstract String name();
 
@@ -52,11 +63,30 @@ public abstract class ReleaseBuilder<S extends Step> extends Builder implements 
                         @NonNull TaskListener listener) throws InterruptedException, IOException {
         String result;
         try {
-            result = act(step, run, workspace, env, launcher, listener);
-        } catch (IOException | InterruptedException | RuntimeException e) {
+            // On the plugin's class loader: fabric8 and JDBC find their parts through the thread's context loader.
+            result = EngineClassLoading.call(ignored -> {
+                try {
+                    return act(step, run, workspace, env, launcher, listener);
+                } catch (RuntimeException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new ActFailure(e);
+                }
+            }, null);
+        } catch (ActFailure e) {
+            Throwable cause = StepFailures.forBuild(name(), e.getCause());
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof InterruptedException interrupted) {
+                throw interrupted;
+            }
+            throw new IOException(cause);
+        } catch (RuntimeException e) {
+            if (StepFailures.forBuild(name(), e) instanceof IOException userError) {
+                throw userError;
+            }
             throw e;
-        } catch (Exception e) {
-            throw new IOException(e);
         } finally {
             showOnReleasePage(run);
         }
@@ -72,6 +102,15 @@ public abstract class ReleaseBuilder<S extends Step> extends Builder implements 
             ReleaseAction.attach(run);
         } catch (IOException | RuntimeException e) {
             LOGGER.log(Level.WARNING, "could not bring the Release page of " + run.getFullDisplayName() + " up to date", e);
+        }
+    }
+
+    /** Carries a checked exception out of the class-loading wrapper. */
+    private static final class ActFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ActFailure(Exception cause) {
+            super(cause);
         }
     }
 
