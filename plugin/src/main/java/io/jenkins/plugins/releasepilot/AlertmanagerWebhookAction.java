@@ -2,8 +2,13 @@ package io.jenkins.plugins.releasepilot;
 
 import hudson.Extension;
 import hudson.model.UnprotectedRootAction;
+import hudson.security.csrf.CrumbExclusion;
 import io.releasepilot.engine.alert.AlertmanagerWebhook;
 import io.releasepilot.engine.alert.Wakeup;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -72,6 +77,23 @@ public class AlertmanagerWebhookAction implements UnprotectedRootAction {
         rsp.setContentType("application/json; charset=utf-8");
         try (OutputStream out = rsp.getOutputStream()) {
             out.write(reply.json().getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
+     * Alertmanager cannot fetch a CSRF crumb: the webhook is exempt, which is safe because it
+     * needs the bearer token instead (a browser tricked into posting here has no token to send).
+     */
+    @Extension
+    public static class CrumbExempt extends CrumbExclusion {
+        @Override
+        public boolean process(HttpServletRequest req, HttpServletResponse rsp, FilterChain chain) throws IOException, ServletException {
+            String path = req.getPathInfo();
+            if (path != null && (path.equals("/" + URL_NAME) || path.equals("/" + URL_NAME + "/"))) {
+                chain.doFilter(req, rsp);
+                return true;
+            }
+            return false;
         }
     }
 

@@ -135,15 +135,25 @@ public class FreestyleStepsTest {
         j.assertLogNotContains(PostgresServer.PASSWORD, build);
     }
 
+    private static java.net.URL helpFile(Class<?> type, String field) {
+        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+            java.net.URL found = c.getResource(c.getSimpleName() + "/help-" + field + ".html");
+            if (found != null) {
+                return found;
+            }
+        }
+        return null;
+    }
+
     @Test
     public void everyParameterOfEveryStepHasHelpInTheFormAndTheSnippetGenerator() throws Exception {
         // Given the steps a freestyle job and the Snippet Generator offer
-        for (Class<? extends Step> type : List.of(BuildImageStep.class, DbSnapshotStep.class)) {
-            // When the help of each parameter is looked up where Jenkins looks for it (beside the step's config.jelly)
+        for (Class<? extends Step> type : List.of(BuildImageStep.class, DbSnapshotStep.class, DeployCanaryStep.class, PromoteStep.class,
+                RollbackOnAlertStep.class)) {
+            // When the help of each parameter is looked up where Jenkins looks for it (beside the step's class or a superclass's)
             for (DescribableParameter parameter : DescribableModel.of(type).getParameters()) {
                 // Then each has its help-<field>.html, and the step its help.html
-                assertThat(type.getResource(type.getSimpleName() + "/help-" + parameter.getName() + ".html"))
-                        .as(type.getSimpleName() + "." + parameter.getName()).isNotNull();
+                assertThat(helpFile(type, parameter.getName())).as(type.getSimpleName() + "." + parameter.getName()).isNotNull();
             }
             assertThat(type.getResource(type.getSimpleName() + "/help.html")).as(type.getSimpleName()).isNotNull();
         }

@@ -57,6 +57,8 @@ public class ReleasePagesTest {
     /** Markup and script in every free-text field a record has: shown as text, never run. */
     static final String HOSTILE = "<img src=x onerror=\"window.pwned=1\"><script>window.pwned=1</script>";
 
+    static final String WEBHOOK_TOKEN = "am-" + Long.toHexString(System.nanoTime()) + "-webhook-token";
+
     @ClassRule
     public static JenkinsRule j = new JenkinsRule();
     @ClassRule
@@ -99,6 +101,11 @@ public class ReleasePagesTest {
                 """.formatted(cluster.url()));
         // The Release page's buttons act with the controller's own Kubernetes access: here, the simulated cluster.
         System.setProperty("kubeconfig", kubeconfig.toString());
+        // Freestyle builds reach it as kubectl would on their agent: through KUBECONFIG.
+        j.jenkins.getGlobalNodeProperties().add(new hudson.slaves.EnvironmentVariablesNodeProperty(
+                new hudson.slaves.EnvironmentVariablesNodeProperty.Entry("KUBECONFIG", kubeconfig.toString())));
+        Fixtures.addSecretText("alertmanager-token", WEBHOOK_TOKEN);
+        ReleasePilotConfiguration.get().setWebhookTokenCredentialsId("alertmanager-token");
     }
 
     @AfterClass
@@ -405,5 +412,87 @@ public class ReleasePagesTest {
         assertThat(forAdmin.kind).isEqualTo(hudson.util.FormValidation.Kind.ERROR);
         assertThat(forAdmin.getMessage()).contains("timeout").contains("soon");
         assertThat(adminsItems).contains("registry-login");
+    }
+
+    @Test
+    public void freestyleDeployCanaryThenPromoteActOnTheClusterAndShowOnTheReleasePage() throws Exception {
+        // Given a freestyle job that deploys a canary of "store" at 25% and promotes it
+        cluster.createApp("store", V1, 4);
+        FreeStyleProject job = j.createFreeStyleProject("store-release");
+        DeployCanaryStep canary = new DeployCanaryStep("shop", "store", V2);
+        canary.setWeight(25);
+        canary.setEnvironment("INT");
+        job.getBuildersList().add(new DeployCanaryBuilder(canary));
+        job.getBuildersList().add(new PromoteBuilder(new PromoteStep("shop", "store")));
+
+        // When it runs
+        FreeStyleBuild build = j.buildAndAssertSuccess(job);
+
+        // Then the stable Deployment runs V2, and the Release page lists the canary and the promotion of this build
+        assertThat(cluster.client().apps().deployments().inNamespace("shop").withName("store").get().getSpec().getTemplate().getSpec()
+                .getContainers().get(0).getImage()).isEqualTo(V2);
+        assertThat(build.getAction(ReleaseAction.class).getRecords().stream().map(r -> r.event().action()))
+                .contains(AuditAction.CANARY_STARTED, AuditAction.PROMOTED);
+        j.assertLogContains("[deployCanary] result: {namespace=shop, deployment=store", build);
+    }
+
+    private static int observations(io.releasepilot.engine.act.RunId runId) throws Exception {
+        java.util.Optional<String> state = store().actState().load(runId);
+        return state.isEmpty() ? 0 : JSON.readTree(state.get()).path("observations").asInt();
+    }
+
+    private static WebRequest webhookPost(String token) throws Exception {
+        WebRequest post = new WebRequest(new URL(j.getURL(), AlertmanagerWebhookAction.URL_NAME + "/"), HttpMethod.POST);
+        post.setAdditionalHeader("Authorization", "Bearer " + token);
+        post.setAdditionalHeader("Content-Type", "application/json");
+        post.setRequestBody("{\"version\":\"4\",\"groupKey\":\"{}:{alertname=\\\"HighErrorRate\\\"}\",\"status\":\"firing\","
+                + "\"alerts\":[{\"status\":\"firing\",\"labels\":{\"alertname\":\"HighErrorRate\",\"service\":\"till\"}}]}");
+        return post;
+    }
+
+    @Test
+    public void webhookWithAWrongTokenDoesNothingAndWithTheRightOneTheWatchingBuildRollsBack() throws Exception {
+        // Given a canary of "till" and a freestyle build watching Alertmanager for 10 minutes, asking only every 10 minutes
+        cluster.createApp("till", V1, 4);
+        FreeStyleBuild deployed = j.buildAndAssertSuccess(shop);
+        new CanaryDeploy(cluster.client(), store(), new Origin("alice", BuildOrigin.url(deployed)), ProgressListener.SILENT,
+                Lifecycle.DEFAULT).deploy(new CanaryRequest("shop", "till", ContainerImage.parse("image", V2), null, 25,
+                TrafficRouting.replicas, "INT", null, Duration.ofSeconds(30), false, null));
+        try (io.releasepilot.sandbox.servers.LocalAlertmanager alertmanager =
+                     io.releasepilot.sandbox.servers.LocalAlertmanager.start(tmp.newFolder().toPath(), null, null)) {
+            FreeStyleProject job = j.createFreeStyleProject("till-guard");
+            RollbackOnAlertStep watch = new RollbackOnAlertStep("shop", "till");
+            watch.setAlertmanagerUrl(alertmanager.url().toString());
+            watch.setAlerts(List.of("HighErrorRate"));
+            watch.setWindow("10m");
+            watch.setInterval("10m");
+            job.getBuildersList().add(new RollbackOnAlertBuilder(watch));
+            FreeStyleBuild guard = job.scheduleBuild2(0).waitForStart();
+            io.releasepilot.engine.act.RunId runId = new io.releasepilot.engine.act.RunId(BuildOrigin.url(guard) + "#rollbackOnAlert-1");
+            // Its first observation (nothing firing yet) is recorded before the alert exists
+            await().atMost(Duration.ofSeconds(60)).until(() -> observations(runId) >= 1);
+            alertmanager.post("[{\"labels\":{\"alertname\":\"HighErrorRate\",\"service\":\"till\"},\"startsAt\":\""
+                    + java.time.Instant.now().minusSeconds(5) + "\"}]");
+            JenkinsRule.WebClient alertmanagerClient = j.createWebClient();
+            alertmanagerClient.setThrowExceptionOnFailingStatusCode(false);
+
+            // When the webhook is posted with a wrong token
+            Page refused = alertmanagerClient.getPage(webhookPost("not-the-" + WEBHOOK_TOKEN));
+
+            // Then it is refused, and the build still watches with the canary in place
+            assertThat(refused.getWebResponse().getStatusCode()).isEqualTo(401);
+            assertThat(guard.isBuilding()).isTrue();
+            assertThat(cluster.client().apps().deployments().inNamespace("shop").withName("till-canary").get()).isNotNull();
+
+            // When it is posted with the right token
+            Page accepted = alertmanagerClient.getPage(webhookPost(WEBHOOK_TOKEN));
+
+            // Then the build looks at once, rolls the canary back and fails naming the alert
+            assertThat(accepted.getWebResponse().getStatusCode()).isEqualTo(200);
+            j.assertBuildStatus(hudson.model.Result.FAILURE, j.waitForCompletion(guard));
+            j.assertLogContains("HighErrorRate", guard);
+            assertThat(cluster.client().apps().deployments().inNamespace("shop").withName("till-canary").get()).isNull();
+            assertThat(recordsOf(guard).stream().map(r -> r.event().action())).contains(AuditAction.ROLLED_BACK);
+        }
     }
 }
