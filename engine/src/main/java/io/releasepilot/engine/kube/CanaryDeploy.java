@@ -197,8 +197,7 @@ public final class CanaryDeploy {
         CanaryState pending = new CanaryState(p.image(), p.weight(), state.canaryActive() ? state.effectiveWeight() : null, p.stableImage(),
                 p.total(), p.release(), stableRelease, state.previousImage(), state.previousRelease(), CanaryStep.CANARY_PENDING, operation,
                 p.routing(), p.container(), p.environment(), p.service(), request.strategy(), request.scaleDownDelay());
-        held.act().onCancel(cancelled -> r.auditOnce(record.get().outcome(Outcome.CANCELLED).detail("failure", cancelled.getMessage()),
-                operation));
+        held.act().onAbort(reason -> r.auditAbort(record.get(), reason, operation));
         Deployment written = target.changeStable(held.lease().current(), d -> {
             pending.writeTo(DeploymentTarget.annotations(d));
             return d;
@@ -333,8 +332,7 @@ public final class CanaryDeploy {
             d.getSpec().setReplicas(total);
             return d;
         });
-        return r.awaitStableAvailable(act, cleanup, Instant.now().plus(CanaryRollback.DEFAULT_TIMEOUT)).thenApply(wait -> {
-            act.checkGoing();
+        return r.awaitStableAvailable(act, cleanup, Instant.now().plus(CanaryRollback.DEFAULT_TIMEOUT)).thenCompose(wait -> act.then(() -> {
             if (!wait.done()) {
                 String notBack = why + "; the stable deployment was not fully available within "
                         + Durations.format(CanaryRollback.DEFAULT_TIMEOUT) + " (" + wait.message() + "), so the canary was left in place";
@@ -359,6 +357,6 @@ public final class CanaryDeploy {
                     .reason("canary failed: " + why).detail("canaryRemoved", true).detail("stableReplicas", total), operation);
             throw new DeploymentFailedException("canary " + pending.canaryImage() + " of " + cleanup.label() + " failed: " + why
                     + "; the canary was removed and " + cleanup.label() + " runs " + pending.stableImage() + " on " + total + " replica(s)");
-        });
+        }));
     }
 }

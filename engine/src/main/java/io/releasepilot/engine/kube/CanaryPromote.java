@@ -141,7 +141,7 @@ public final class CanaryPromote {
                 .detail("replicas", replicas).detail("container", container)
                 .detail("strategy", state.blueGreen() ? DeliveryStrategy.BLUE_GREEN.text() : DeliveryStrategy.CANARY.text());
         KubeAct<?> act = held.act();
-        act.onCancel(cancelled -> r.auditOnce(record.get().outcome(Outcome.CANCELLED).detail("failure", cancelled.getMessage()), operation));
+        act.onAbort(reason -> r.auditAbort(record.get(), reason, operation));
         CompletableFuture<Void> switched = state.blueGreen()
                 ? switchToPreview(held, stable, promoting, record, operation, image)
                 : CompletableFuture.completedFuture(null);
@@ -212,13 +212,14 @@ public final class CanaryPromote {
                         ? InformerWait.Check.waiting(null)
                         : InformerWait.Check.failed("Service " + serviceName + " was switched back to the previous release during the "
                                 + "scale-down delay (a rollback)"),
-                line -> { }).start(r.scheduler, Instant.now().plus(delay))).thenAccept(window -> {
+                line -> { }).start(r.scheduler, Instant.now().plus(delay))).thenCompose(window -> act.then(() -> {
                     if (window.verdict() == InformerWait.Verdict.FAILED) {
                         r.auditOnce(record.get().outcome(Outcome.FAILED).detail("failure", window.message()), operation);
                         throw new DeploymentFailedException("promote of " + target.label() + " stopped: " + window.message()
                                 + "; run rollback to finish removing the preview");
                     }
-                });
+                    return CompletableFuture.completedFuture(null);
+                }));
     }
 
     private static PromoteResult alreadyPromoted(CanaryRun r, DeploymentTarget target, CanaryState state, String environment) {

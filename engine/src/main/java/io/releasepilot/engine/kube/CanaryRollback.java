@@ -206,7 +206,7 @@ public final class CanaryRollback {
                 .environment(decision.environment()).namespace(target.namespace()).target("deployment/" + target.name()).release(release)
                 .image(restoreImage).previousImage(fromImage).reason(request.reason());
         KubeAct<?> act = held.act();
-        act.onCancel(cancelled -> r.auditOnce(record.get().outcome(Outcome.CANCELLED).detail("failure", cancelled.getMessage()), operation));
+        act.onAbort(reason -> r.auditAbort(record.get(), reason, operation));
 
         TrafficRouter router = TrafficRouter.forState(state, target);
         if (!state.blueGreen()) {

@@ -1,9 +1,15 @@
 package io.releasepilot.engine.kube;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.releasepilot.engine.DeploymentFailedException;
+import io.releasepilot.engine.InvalidInputException;
+import io.releasepilot.engine.act.ActCancelledException;
+import io.releasepilot.engine.act.ActScheduler;
+import io.releasepilot.engine.act.LeaseConflictException;
+import io.releasepilot.engine.act.RunId;
 import io.releasepilot.engine.audit.AuditAction;
 import io.releasepilot.engine.audit.AuditEvent;
 import io.releasepilot.engine.audit.AuditFilter;
@@ -15,17 +21,16 @@ import io.releasepilot.engine.host.ProgressListener;
 import io.releasepilot.engine.release.GateDecision;
 import io.releasepilot.engine.release.Lifecycle;
 import io.releasepilot.engine.release.ReleaseLedger;
-import io.releasepilot.engine.InvalidInputException;
-import io.releasepilot.engine.act.ActScheduler;
-import io.releasepilot.engine.act.RunId;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * What the canary acts share: the cluster, the trail, who acts, where lines go, the scheduler the
@@ -85,6 +90,12 @@ final class CanaryRun {
         return new RunId("engine://" + RunLock.localHost() + "/" + UUID.randomUUID());
     }
 
+    /** How an act ended from outside is audited: CANCELLED when the host stopped it, else FAILED (the brake, a lost lease). */
+    AuditRecord auditAbort(AuditEvent.Builder record, RuntimeException reason, String operation) {
+        Outcome outcome = reason instanceof ActCancelledException ? Outcome.CANCELLED : Outcome.FAILED;
+        return auditOnce(record.outcome(outcome).detail("failure", reason.getMessage()), operation);
+    }
+
     /** What an act's body gets once its lease is held. */
     record Held(KubeAct<?> act, CanaryRun run, DeploymentTarget target, DeploymentTarget cleanup, LeaseKeeper lease) {
     }
@@ -101,8 +112,8 @@ final class CanaryRun {
      * @throws LeaseConflictException when another run holds the lease and no wait was allowed
      */
     <R> KubeAct<R> launch(String actName, RunId runId, DeploymentTarget plain, Duration timeout, Instant recordedDeadline,
-                          com.fasterxml.jackson.databind.JsonNode request, boolean clearsBrake, boolean brakeStops,
-                          java.util.function.Function<Held, CompletableFuture<R>> body) {
+                          JsonNode request, boolean clearsBrake, boolean brakeStops,
+                          Function<Held, CompletableFuture<R>> body) {
         Instant planned = recordedDeadline != null ? recordedDeadline : Instant.now().plus(leaseWait).plus(timeout);
         KubeAct<R> act = new KubeAct<>(actName, runId, plain.label(), planned, scheduler);
         CanaryRun actRun = forAct(act);
@@ -113,11 +124,12 @@ final class CanaryRun {
             plain.checkHeld(current, lease.current());
             Brake brake = brakeStops ? Brake.of(current) : null;
             if (brake != null) {
-                throw brake.stopped(actName, plain.label());
+                act.abort(brake.stopped(actName, plain.label()));
+                act.checkGoing();
             }
         });
         Instant[] deadline = {planned};
-        java.util.function.UnaryOperator<Deployment> firstWrite = d -> {
+        UnaryOperator<Deployment> firstWrite = d -> {
             deadline[0] = recordedDeadline != null ? recordedDeadline : Instant.now().plus(timeout);
             new ActRecord(runId.value(), actName, deadline[0], request).writeTo(d);
             if (clearsBrake) {

@@ -263,15 +263,6 @@ final class DeploymentTarget {
         return result != null;
     }
 
-    /**
-     * Gives the stable Deployment its replicas back without the lock: the emergency brake must
-     * work while another run holds it. The write is still resourceVersion-locked.
-     */
-    void restoreStableReplicas(int replicas) {
-        update("deployment " + label(), stableResource()::get, current ->
-                replicasOf(current) == replicas ? null : new DeploymentBuilder(current).editSpec().withReplicas(replicas).endSpec().build());
-    }
-
     /** Changes the stable Deployment without a lease (the brake), still resourceVersion-locked; {@code change} returns null for no write. */
     Deployment changeStableUnleased(UnaryOperator<Deployment> change) {
         return update("deployment " + label(), stableResource()::get, current -> change.apply(new DeploymentBuilder(current).build()));

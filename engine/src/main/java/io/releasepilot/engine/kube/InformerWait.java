@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -83,15 +84,34 @@ final class InformerWait<T extends HasMetadata> {
      * fails, or at {@code deadline} with the last progress (verdict WAITING). No thread waits:
      * the informer's events evaluate the condition and a timer on {@code scheduler} ends it at the
      * deadline. Completing the returned future from outside (an act stopped) ends the wait too;
-     * either way the informer is closed.
+     * either way the informer is closed (before the result completes, when the wait decides).
      */
     CompletableFuture<Result> start(ScheduledExecutorService scheduler, Instant deadline) {
         Instant start = Instant.now();
         CompletableFuture<Result> result = new CompletableFuture<>();
+        if (!start.isBefore(deadline)) {
+            // Nothing to watch for: a watch opened and closed at once only loads the API server.
+            result.complete(new Result(Verdict.WAITING, "the deadline had passed", Duration.ZERO));
+            return result;
+        }
         AtomicReference<String> lastProgress = new AtomicReference<>();
+        AtomicBoolean closed = new AtomicBoolean();
         SharedIndexInformer<T> informer = source.runnableInformer(0);
+        // The watch is closed before the result completes, so the act's next writes never race a
+        // closing watch; on the scheduler, as the deciding thread may be the informer's own.
+        Runnable close = () -> {
+            if (closed.compareAndSet(false, true)) {
+                informer.close();
+            }
+        };
+        Consumer<Result> end = r -> scheduler.execute(() -> {
+            if (!result.isDone()) {
+                close.run();
+                result.complete(r);
+            }
+        });
         Runnable evaluate = () -> {
-            if (result.isDone()) {
+            if (result.isDone() || closed.get()) {
                 return;
             }
             Check check = condition.apply(informer.getStore().list());
@@ -100,7 +120,7 @@ final class InformerWait<T extends HasMetadata> {
                 onProgress.accept(check.progress());
             }
             if (check.verdict() != Verdict.WAITING) {
-                result.complete(new Result(check.verdict(), check.progress(), Duration.between(start, Instant.now())));
+                end.accept(new Result(check.verdict(), check.progress(), Duration.between(start, Instant.now())));
             }
         };
         informer.addEventHandler(new ResourceEventHandler<T>() {
@@ -119,22 +139,29 @@ final class InformerWait<T extends HasMetadata> {
                 evaluate.run();
             }
         });
-        long left = Math.max(0, Duration.between(start, deadline).toMillis());
-        ScheduledFuture<?> timer = scheduler.schedule(() -> result.complete(new Result(Verdict.WAITING,
-                lastProgress.get() == null ? "the watch did not start" : lastProgress.get(), Duration.between(start, Instant.now()))),
-                left, TimeUnit.MILLISECONDS);
-        // Closed on the scheduler: the completing thread may be the informer's own.
-        result.whenComplete((r, e) -> {
-            timer.cancel(false);
-            scheduler.execute(informer::close);
-        });
         informer.start().whenComplete((ignored, failed) -> {
+            if (closed.get()) {
+                // Closed by the wait itself (it decided, or was ended, before the watch had started).
+                return;
+            }
             if (failed != null) {
-                result.completeExceptionally(new EnvironmentException("cannot watch the cluster: " + describe(failed), failed));
+                scheduler.execute(() -> {
+                    close.run();
+                    result.completeExceptionally(new EnvironmentException("cannot watch the cluster: " + describe(failed), failed));
+                });
             } else {
                 // The initial list may hold nothing (no add events): evaluate once over what is there.
                 scheduler.execute(evaluate);
             }
+        });
+        long left = Math.max(0, Duration.between(start, deadline).toMillis());
+        ScheduledFuture<?> timer = scheduler.schedule(() -> end.accept(new Result(Verdict.WAITING,
+                lastProgress.get() == null ? "the watch did not start" : lastProgress.get(), Duration.between(start, Instant.now()))),
+                left, TimeUnit.MILLISECONDS);
+        // Ended from outside (the act stopped): the watch goes too.
+        result.whenComplete((r, e) -> {
+            timer.cancel(false);
+            scheduler.execute(close);
         });
         return result;
     }

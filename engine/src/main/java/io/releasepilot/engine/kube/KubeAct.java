@@ -39,7 +39,7 @@ final class KubeAct<R> implements ActHandle<R> {
     private final AtomicReference<RuntimeException> ended = new AtomicReference<>();
     private volatile Instant deadline;
     private volatile String progress = "starting";
-    private volatile Consumer<ActCancelledException> onCancel = cancelled -> { };
+    private volatile Consumer<RuntimeException> onAbort = reason -> { };
 
     KubeAct(String act, RunId runId, String label, Instant deadline, ScheduledExecutorService scheduler) {
         this.act = act;
@@ -86,9 +86,12 @@ final class KubeAct<R> implements ActHandle<R> {
         };
     }
 
-    /** How a stop is recorded, once the act knows what it does (its audit record and operation). */
-    void onCancel(Consumer<ActCancelledException> recorder) {
-        this.onCancel = recorder;
+    /**
+     * How the act records that it was ended from outside (stopped: CANCELLED; the brake or a lost
+     * lease: FAILED), set once the act knows what it does (its audit record and operation).
+     */
+    void onAbort(Consumer<RuntimeException> recorder) {
+        this.onAbort = recorder;
     }
 
     /** Throws the reason the act ended (stopped, lease lost, brake applied), if it did: called before every write. */
@@ -130,16 +133,17 @@ final class KubeAct<R> implements ActHandle<R> {
     }
 
     /**
-     * Completes the handle when {@code body} ends: records a cancellation with what {@link #onCancel} set,
+     * Completes the handle when {@code body} ends: records an abort with what {@link #onAbort} set,
      * then releases the lease (always), then completes. A failure of either is attached to the
      * act's own exception rather than hiding it.
      */
     void finish(CompletableFuture<R> body, Runnable releaseLease) {
-        body.whenComplete((result, error) -> {
+        // On the scheduler: the body may end on a thread of the HTTP client (a failed watch), which must not block.
+        body.whenCompleteAsync((result, error) -> {
             Throwable cause = unwrap(error);
-            if (cause instanceof ActCancelledException cancelled) {
+            if (cause != null && cause == ended.get()) {
                 try {
-                    onCancel.accept(cancelled);
+                    onAbort.accept(ended.get());
                 } catch (RuntimeException recordFailed) {
                     cause.addSuppressed(recordFailed);
                 }
@@ -158,7 +162,7 @@ final class KubeAct<R> implements ActHandle<R> {
             } else {
                 completion.completeExceptionally(cause);
             }
-        });
+        }, scheduler);
     }
 
     static Throwable unwrap(Throwable error) {

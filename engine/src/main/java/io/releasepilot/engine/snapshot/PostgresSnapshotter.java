@@ -144,13 +144,13 @@ public final class PostgresSnapshotter {
             // cleaned up and recorded with the interrupt cleared: a JDBC pool refuses an interrupted thread
             Thread.interrupted();
             try {
-                failed(request, audit, origin, partialPath, renamed ? dumpPath : null, "interrupted: the dump was stopped and no dump was kept");
+                failed(request, audit, origin, partialPath, renamed ? dumpPath : null, "interrupted: the dump was stopped and no dump was kept", e);
             } finally {
                 Thread.currentThread().interrupt();
             }
             throw e;
         } catch (RuntimeException e) {
-            failed(request, audit, origin, partialPath, renamed ? dumpPath : null, e.getMessage());
+            failed(request, audit, origin, partialPath, renamed ? dumpPath : null, e.getMessage(), e);
             throw e;
         }
         Duration took = Duration.ofNanos(System.nanoTime() - started);
@@ -179,22 +179,30 @@ public final class PostgresSnapshotter {
         return new SnapshotResult(SnapshotEngine.POSTGRES, id, dumpPath, true, 0, took, pruned, facts);
     }
 
-    /** Removes what the attempt left on the host and records it as FAILED; a failure here is added to nothing, only said. */
-    private void failed(PostgresSnapshotRequest request, AuditStore audit, Origin origin, String partialPath, String renamedPath, String reason) {
+    /**
+     * Removes what the attempt left on the host and records it as FAILED; a record that cannot be
+     * written is added to {@code failure}, so the first cause stays the one the step reports.
+     */
+    private void failed(PostgresSnapshotRequest request, AuditStore audit, Origin origin, String partialPath, String renamedPath, String reason,
+                        Exception failure) {
         removeQuietly(partialPath);
         if (renamedPath != null) {
             removeQuietly(renamedPath);
         }
         String dumpPath = partialPath.substring(0, partialPath.length() - PARTIAL_SUFFIX.length());
-        audit.append(AuditEvent.builder(AuditAction.SNAPSHOT_CREATED, request.labels().service())
-                .environment(request.labels().environment())
-                .release(request.labels().release())
-                .target(dumpPath)
-                .outcome(Outcome.FAILED)
-                .reason(reason)
-                .detail("engine", "postgres")
-                .detail("database", request.databaseRef())
-                .build(), origin);
+        try {
+            audit.append(AuditEvent.builder(AuditAction.SNAPSHOT_CREATED, request.labels().service())
+                    .environment(request.labels().environment())
+                    .release(request.labels().release())
+                    .target(dumpPath)
+                    .outcome(Outcome.FAILED)
+                    .reason(reason)
+                    .detail("engine", "postgres")
+                    .detail("database", request.databaseRef())
+                    .build(), origin);
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     /** One call on the host's files. */

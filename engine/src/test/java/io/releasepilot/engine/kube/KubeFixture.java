@@ -29,6 +29,17 @@ final class KubeFixture implements AutoCloseable {
     final List<String> lines = Collections.synchronizedList(new ArrayList<>());
     final ProgressListener console = lines::add;
 
+    /** The engine objects' shared parts for acts through {@code client}, leases living {@code leaseTtl}. */
+    CanaryRun run(io.fabric8.kubernetes.client.KubernetesClient client, Duration leaseTtl) {
+        return new CanaryRun(client, store, ORIGIN, console, Lifecycle.DEFAULT).withLeaseTtl(leaseTtl);
+    }
+
+    /** The lease annotation on a Deployment, or null when none is held. */
+    RunLock lease(String name) {
+        String text = deployment(name).getMetadata().getAnnotations().get(RunLock.ANNOTATION);
+        return text == null ? null : RunLock.decode(text);
+    }
+
     CanaryDeploy deploy() {
         return new CanaryDeploy(cluster.client(), store, ORIGIN, console, Lifecycle.DEFAULT);
     }

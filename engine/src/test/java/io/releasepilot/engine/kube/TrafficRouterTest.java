@@ -175,6 +175,6 @@ class TrafficRouterTest {
 
         assertThat(backends(GatewayRouter.HTTP_ROUTE, "web", "rules", "backendRefs")).containsExactly(Map.of("name", "web", "port", 80));
         assertThat(k.replicasOf("web-canary")).isZero();
-        assertThat(k.records()).hasSize(1);
+        assertThat(k.records()).extracting(r -> r.event().action().name()).containsExactly("CANARY_STARTED", "TRAFFIC_ZEROED");
     }
 }

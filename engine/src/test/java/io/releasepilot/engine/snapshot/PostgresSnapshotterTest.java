@@ -38,6 +38,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -128,7 +129,7 @@ class PostgresSnapshotterTest {
         SnapshotResult result = snapshotter().snapshot(request(null, null, false), run(), audit, ORIGIN);
 
         Path dump = Path.of(result.location());
-        assertThat(dump.getFileName().toString()).matches("rp-orders-prod-\\d{8}-\\d{6}\\.dump");
+        assertThat(dump.getFileName().toString()).matches("rp-orders-prod-[0-9a-f]{12}\\.dump");
         assertThat(dump.getParent()).isEqualTo(out);
         String sha256 = sha256(dump);
         assertThat(result.facts()).containsEntry("sha256", sha256).containsEntry("sizeBytes", String.valueOf(Files.size(dump)));
@@ -311,6 +312,70 @@ class PostgresSnapshotterTest {
     }
 
     /** Every process's command line, as anyone on the host can read it. */
+    @Test
+    void anInterruptedDumpLeavesNoFileBehindAndIsRecordedAsFailed() throws Exception {
+        // Given pg_dump held by a table lock, half-way through writing its archive
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        Thread snapshotting;
+        try (Connection lock = pg.connect(database); Statement s = lock.createStatement()) {
+            lock.setAutoCommit(false);
+            s.execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE");
+            snapshotting = new Thread(() -> {
+                try {
+                    snapshotter().snapshot(request("orders-aborted", null, false), run(), audit, ORIGIN);
+                } catch (Throwable t) {
+                    thrown.set(t);
+                }
+            });
+            snapshotting.start();
+            await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(out.resolve("orders-aborted.dump.partial")));
+
+            // When the host interrupts the step (a Jenkins abort)
+            snapshotting.interrupt();
+            snapshotting.join(TimeUnit.SECONDS.toMillis(60));
+            lock.rollback();
+        }
+
+        // Then it says so, nothing is left in the directory and the trail records the failure
+        assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
+        try (Stream<Path> left = Files.list(out)) {
+            assertThat(left).isEmpty();
+        }
+        AuditRecord record = audit.list(new AuditFilter(null, null, AuditAction.SNAPSHOT_CREATED, null, 10)).get(0);
+        assertThat(record.event().outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(record.event().reason()).startsWith("interrupted");
+        assertThat(record.event().target()).isEqualTo(out.resolve("orders-aborted.dump").toString());
+    }
+
+    @Test
+    void whileRunningTheDumpIsOnlyUnderItsPartialName() throws Exception {
+        Future<SnapshotResult> running;
+        ExecutorService background = Executors.newSingleThreadExecutor();
+        try (Connection lock = pg.connect(database); Statement s = lock.createStatement()) {
+            lock.setAutoCommit(false);
+            s.execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE");
+            running = background.submit(() -> snapshotter().snapshot(request("orders-partial", null, false), run(), audit, ORIGIN));
+            await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(out.resolve("orders-partial.dump.partial")));
+
+            assertThat(out.resolve("orders-partial.dump")).doesNotExist();
+            lock.commit();
+            running.get(60, TimeUnit.SECONDS);
+        } finally {
+            background.shutdownNow();
+        }
+
+        assertThat(out.resolve("orders-partial.dump")).exists();
+        assertThat(out.resolve("orders-partial.dump.partial")).doesNotExist();
+    }
+
+    @Test
+    void theSha256IsComputedWhereTheDumpIsWithoutReadingItBack() throws Exception {
+        SnapshotResult result = snapshotter().snapshot(request("orders-digest", null, false), run(), audit, ORIGIN);
+
+        assertThat(result.facts()).containsEntry("sha256", sha256(Path.of(result.location())));
+        assertThat(launcher.reads).noneMatch(path -> path.endsWith(".dump") || path.endsWith(".partial"));
+    }
+
     private static List<String> commandLines() throws IOException {
         List<String> lines = new ArrayList<>();
         try (Stream<Path> procs = Files.list(Path.of("/proc"))) {

@@ -136,13 +136,13 @@ abstract class ActStepExecution<R> extends StepExecution {
             context.onFailure(StepFailures.forBuild(step, t));
             return;
         }
-        boolean stopNow;
+        Throwable stopBeforeStart;
         synchronized (this) {
             handle = started;
-            stopNow = stopCause != null;
+            stopBeforeStart = stopCause;
         }
-        if (stopNow) {
-            started.stop(reason(stopCause));
+        if (stopBeforeStart != null) {
+            started.stop(reason(stopBeforeStart));
         }
         started.completion().whenComplete((result, failure) -> {
             end();

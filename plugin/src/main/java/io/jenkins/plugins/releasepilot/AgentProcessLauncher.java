@@ -346,7 +346,7 @@ final class AgentProcessLauncher implements ProcessLauncher {
         public String invoke(File root, VirtualChannel channel) throws IOException {
             Files.createDirectories(root.toPath());
             Path dir = Files.createTempDirectory(root.toPath(), prefix, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            return dir.getFileName().toString();
+            return root.toPath().relativize(dir).toString();
         }
     }
 
@@ -365,7 +365,7 @@ final class AgentProcessLauncher implements ProcessLauncher {
             Files.createDirectories(root.toPath());
             Path file = Files.createTempFile(root.toPath(), prefix, ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.write(file, content);
-            return file.getFileName().toString();
+            return root.toPath().relativize(file).toString();
         }
     }
 

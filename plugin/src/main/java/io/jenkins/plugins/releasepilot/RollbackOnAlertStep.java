@@ -4,7 +4,9 @@ import com.cloudbees.plugins.credentials.common.StandardCredentials;
 import com.cloudbees.plugins.credentials.common.StandardUsernamePasswordCredentials;
 import edu.umd.cs.findbugs.annotations.NonNull;
 import hudson.Extension;
+import hudson.model.Item;
 import hudson.model.Run;
+import hudson.util.ListBoxModel;
 import io.releasepilot.engine.InvalidInputException;
 import io.releasepilot.engine.act.ActHandle;
 import io.releasepilot.engine.act.ActScheduler;
@@ -43,14 +45,17 @@ import org.jenkinsci.plugins.workflow.steps.BodyExecutionCallback;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
 import org.jenkinsci.plugins.workflow.steps.StepExecution;
 import org.kohsuke.stapler.DataBoundConstructor;
+import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundSetter;
+import org.kohsuke.stapler.QueryParameter;
+import org.kohsuke.stapler.verb.POST;
 
 /**
  * {@code rollbackOnAlert namespace: 'prod', deployment: 'web', alerts: ['HighErrorRate'], window: '10m'}
  * watches Prometheus or Alertmanager (or a PromQL query against a threshold) and rolls the canary
  * back by itself when a selected alert fires, failing the build with the alert's name, labels and
- * since when it fired. As a block, {@code rollbackOnAlert(...) { sh './load-test.sh' }}, it guards
- * the body: an alert during the body rolls back and stops the body; the body ending ends the watch.
+ * since when it fired. {@link Guarded} ({@code rollbackOnAlertGuard(...) { sh './load-test.sh' }})
+ * guards a block: an alert during the body rolls back and stops the body; the body ending ends the watch.
  * The window and counts are recorded by the engine, so a controller restart continues the same watch.
  */
 public class RollbackOnAlertStep extends KubernetesStep {
@@ -449,7 +454,54 @@ public class RollbackOnAlertStep extends KubernetesStep {
         @NonNull
         @Override
         public String getDisplayName() {
-            return "Roll back by itself when alerts fire (alone, or guarding a block)";
+            return "Roll back by itself when alerts fire";
+        }
+
+        @POST
+        public ListBoxModel doFillAlertCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String alertCredentialsId) {
+            ListBoxModel items = CredentialItems.forItem(item, alertCredentialsId, CredentialKind.SECRET_TEXT);
+            ListBoxModel logins = CredentialItems.forItem(item, alertCredentialsId, CredentialKind.USERNAME_PASSWORD);
+            for (ListBoxModel.Option option : logins) {
+                if (!option.value.isEmpty() && items.stream().noneMatch(o -> o.value.equals(option.value))) {
+                    items.add(option);
+                }
+            }
+            return items;
+        }
+    }
+
+    /**
+     * The block form, {@code rollbackOnAlertGuard(...) { sh './load-test.sh' }}: Pipeline has no
+     * step whose block is optional, so guarding a block is a step of its own with the same
+     * parameters.
+     */
+    public static class Guarded extends RollbackOnAlertStep {
+
+        @DataBoundConstructor
+        public Guarded(String namespace, String deployment) {
+            super(namespace, deployment);
+        }
+
+        @Extension
+        @Symbol(GuardedDescriptor.NAME)
+        public static class GuardedDescriptor extends DescriptorImpl {
+            static final String NAME = "rollbackOnAlertGuard";
+
+            @Override
+            public String getFunctionName() {
+                return NAME;
+            }
+
+            @Override
+            public boolean takesImplicitBlockArgument() {
+                return true;
+            }
+
+            @NonNull
+            @Override
+            public String getDisplayName() {
+                return "Roll back by itself when alerts fire while the block runs";
+            }
         }
     }
 }

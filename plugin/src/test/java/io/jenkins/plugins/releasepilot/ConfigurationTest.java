@@ -140,6 +140,29 @@ public class ConfigurationTest {
         assertRoundTrip(DbSnapshotStep.class, arguments);
     }
 
+    @Test
+    public void deployCanaryArgumentsRoundTripThroughItsPipelineModel() throws Exception {
+        Map<String, Object> arguments = Map.of("namespace", "prod", "deployment", "web", "image", "registry.example.com/web:2",
+                "weight", 25, "traffic", "nginx", "smokeUrls", List.of("http://web-canary/health"), "kubeconfigCredentialsId", "prod-kube",
+                "environment", "PROD", "timeout", "15m");
+        assertRoundTrip(DeployCanaryStep.class, arguments);
+    }
+
+    @Test
+    public void promoteArgumentsRoundTripThroughItsPipelineModel() throws Exception {
+        Map<String, Object> arguments = Map.of("namespace", "prod", "deployment", "web", "hotfix", true, "reason", "CVE fix",
+                "serverUrl", "https://k8s.example.com:6443", "tokenCredentialsId", "prod-token");
+        assertRoundTrip(PromoteStep.class, arguments);
+    }
+
+    @Test
+    public void rollbackOnAlertArgumentsRoundTripThroughItsPipelineModel() throws Exception {
+        Map<String, Object> arguments = Map.of("namespace", "prod", "deployment", "web", "alerts", List.of("HighErrorRate"),
+                "matchers", List.of("service=\"web\""), "prometheusUrl", "http://prometheus:9090", "window", "10m", "failureLimit", 2,
+                "onError", "rollback", "alertCredentialsId", "prom-token");
+        assertRoundTrip(RollbackOnAlertStep.class, arguments);
+    }
+
     static <T> void assertRoundTrip(Class<T> type, Map<String, Object> arguments) throws Exception {
         DescribableModel<T> model = DescribableModel.of(type);
         T step = model.instantiate(arguments);

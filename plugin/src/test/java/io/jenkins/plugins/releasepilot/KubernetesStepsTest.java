@@ -133,6 +133,22 @@ public class KubernetesStepsTest {
     }
 
     @Test
+    public void theClusterTokenReachesNeitherTheConsoleNorTheBuildDirectoryNorTheAuditTrail() throws Exception {
+        // Given a deploy and a promote with the cluster token from the credentials store
+        cluster.createApp("web4", V1, 2);
+        WorkflowJob job = job("deployCanary namespace: 'shop', deployment: 'web4', image: '" + V2 + "', weight: 50, " + access() + "\n"
+                + "promote namespace: 'shop', deployment: 'web4', " + access() + "\n");
+
+        // When it runs
+        WorkflowRun build = j.assertBuildStatusSuccess(job.scheduleBuild2(0));
+
+        // Then the token is nowhere a person or a file could show it
+        j.assertLogNotContains("simulated-cluster-token", build);
+        assertThat(Fixtures.filesContaining(build.getRootDir().toPath(), "simulated-cluster-token")).isEmpty();
+        assertThat(Fixtures.auditText()).doesNotContain("simulated-cluster-token");
+    }
+
+    @Test
     public void aStepWithNoWayToTheClusterFailsNamingTheChoices() throws Exception {
         // Given a deployCanary outside node {} naming no cluster access
         WorkflowJob job = job("deployCanary namespace: 'shop', deployment: 'web9', image: '" + V2 + "'");
