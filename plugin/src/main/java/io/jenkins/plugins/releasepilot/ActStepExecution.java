@@ -83,11 +83,11 @@ abstract class ActStepExecution<R> extends StepExecution {
             this.id = new RunId(runId);
         }
 
-        /** A Kubernetes client that is closed when the act ends. */
+        /** A Kubernetes client for the act, shared with other acts of the same login, given back when the act ends. */
         io.fabric8.kubernetes.client.KubernetesClient kubernetes() throws IOException, InterruptedException {
-            io.fabric8.kubernetes.client.KubernetesClient client = access.connect(run, workspace, environment);
-            onEnd(client::close);
-            return client;
+            SharedClients.Lease lease = access.connect(run, workspace, environment);
+            onEnd(lease::close);
+            return lease.client();
         }
 
         ConsoleProgress progress() {

@@ -6,10 +6,7 @@ import hudson.model.Run;
 import hudson.remoting.VirtualChannel;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.releasepilot.engine.EnvironmentException;
 import io.releasepilot.engine.InvalidInputException;
 import java.io.File;
@@ -21,7 +18,10 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.Locale;
 import jenkins.MasterToSlaveFileCallable;
 import org.jenkinsci.plugins.plaincredentials.FileCredentials;
@@ -89,22 +89,25 @@ final class KubernetesAccess implements Serializable {
     }
 
     /**
-     * A client for the cluster; the caller closes it. Reads credentials (and, with neither id given, files on the agent).
+     * A lease on a client for the cluster, shared with other acts of the same login; the caller closes the lease. Reads credentials (and, with neither id given, files on the agent).
      *
      * @param workspace the build's workspace, or null outside {@code node {}}
      */
-    KubernetesClient connect(Run<?, ?> run, FilePath workspace, EnvVars environment) throws IOException, InterruptedException {
+    SharedClients.Lease connect(Run<?, ?> run, FilePath workspace, EnvVars environment) throws IOException, InterruptedException {
         validate();
         Config config;
         String source;
+        String login;
         if (kubeconfigCredentialsId != null) {
             FileCredentials file = CredentialLookup.forBuild(run, "kubeconfigCredentialsId", kubeconfigCredentialsId, CredentialKind.SECRET_FILE);
             try (InputStream in = file.getContent()) {
-                config = kubeconfig(new String(in.readAllBytes(), StandardCharsets.UTF_8), "kubeconfigCredentialsId '" + kubeconfigCredentialsId + "'");
+                login = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                config = kubeconfig(login, "kubeconfigCredentialsId '" + kubeconfigCredentialsId + "'");
             }
             source = "kubeconfig from credentials '" + kubeconfigCredentialsId + "'";
         } else if (serverUrl != null) {
             StringCredentials token = CredentialLookup.forBuild(run, "tokenCredentialsId", tokenCredentialsId, CredentialKind.SECRET_TEXT);
+            login = serverUrl + "\n" + token.getSecret().getPlainText() + "\n" + caCertificate;
             ConfigBuilder builder = new ConfigBuilder(Config.empty()).withMasterUrl(serverUrl).withOauthToken(token.getSecret().getPlainText());
             if (caCertificate != null) {
                 builder.withCaCertData(Base64.getEncoder().encodeToString(caCertificate.getBytes(StandardCharsets.US_ASCII)));
@@ -124,11 +127,20 @@ final class KubernetesAccess implements Serializable {
                     : new ConfigBuilder(Config.empty()).withMasterUrl(found.server()).withOauthToken(found.token())
                             .withCaCertData(Base64.getEncoder().encodeToString(found.caCertificate().getBytes(StandardCharsets.US_ASCII))).build();
             source = found.source();
+            login = found.kubeconfig() != null ? found.kubeconfig() : found.server() + "\n" + found.token() + "\n" + found.caCertificate();
         }
         try {
-            return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory()).build();
+            return SharedClients.acquire(fingerprint(login), config);
         } catch (KubernetesClientException | IllegalArgumentException e) {
             throw new EnvironmentException("cannot make a Kubernetes client from " + source + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String fingerprint(String login) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(login.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java has SHA-256", e);
         }
     }
 
