@@ -7,7 +7,6 @@ import hudson.FilePath;
 import hudson.Launcher;
 import hudson.model.Run;
 import hudson.model.TaskListener;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.releasepilot.engine.kube.CanaryDeploy;
 import io.releasepilot.engine.kube.CanaryRequest;
 import org.kohsuke.stapler.DataBoundConstructor;
@@ -30,8 +29,8 @@ public class DeployCanaryBuilder extends ReleaseBuilder<DeployCanaryStep> {
         CanaryRequest request = step.request();
         KubernetesAccess access = step.access();
         access.validate();
-        try (KubernetesClient client = access.connect(run, workspace, env)) {
-            return DeployCanaryStep.toMap(new CanaryDeploy(client, AuditTrail.get().store(), BuildOrigin.of(run), new ConsoleProgress(listener),
+        try (SharedClients.Lease cluster = access.connect(run, workspace, env)) {
+            return DeployCanaryStep.toMap(new CanaryDeploy(cluster.client(), AuditTrail.get().store(), BuildOrigin.of(run), new ConsoleProgress(listener),
                     ReleasePilotConfiguration.get().lifecycle()).start(request, runId(run)).await()).toString();
         }
     }

@@ -7,7 +7,6 @@ import hudson.FilePath;
 import hudson.Launcher;
 import hudson.model.Run;
 import hudson.model.TaskListener;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.releasepilot.engine.kube.CanaryPromote;
 import io.releasepilot.engine.kube.PromoteRequest;
 import org.kohsuke.stapler.DataBoundConstructor;
@@ -30,8 +29,8 @@ public class PromoteBuilder extends ReleaseBuilder<PromoteStep> {
         PromoteRequest request = step.request();
         KubernetesAccess access = step.access();
         access.validate();
-        try (KubernetesClient client = access.connect(run, workspace, env)) {
-            return PromoteStep.toMap(new CanaryPromote(client, AuditTrail.get().store(), BuildOrigin.of(run), new ConsoleProgress(listener),
+        try (SharedClients.Lease cluster = access.connect(run, workspace, env)) {
+            return PromoteStep.toMap(new CanaryPromote(cluster.client(), AuditTrail.get().store(), BuildOrigin.of(run), new ConsoleProgress(listener),
                     ReleasePilotConfiguration.get().lifecycle()).start(request, runId(run)).await()).toString();
         }
     }

@@ -7,7 +7,6 @@ import hudson.FilePath;
 import hudson.Launcher;
 import hudson.model.Run;
 import hudson.model.TaskListener;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.releasepilot.engine.act.ActScheduler;
 import io.releasepilot.engine.act.RunId;
 import io.releasepilot.engine.alert.AlertSource;
@@ -42,8 +41,8 @@ public class RollbackOnAlertBuilder extends ReleaseBuilder<RollbackOnAlertStep> 
         spec.access.validate();
         RunId id = runId(run);
         ConsoleProgress progress = new ConsoleProgress(listener);
-        try (AlertSource source = spec.source(run, options.interval()); KubernetesClient client = spec.access.connect(run, workspace, env)) {
-            CanaryRollback rollback = new CanaryRollback(client, AuditTrail.get().store(), BuildOrigin.of(run), progress,
+        try (AlertSource source = spec.source(run, options.interval()); SharedClients.Lease cluster = spec.access.connect(run, workspace, env)) {
+            CanaryRollback rollback = new CanaryRollback(cluster.client(), AuditTrail.get().store(), BuildOrigin.of(run), progress,
                     ReleasePilotConfiguration.get().lifecycle(), ActScheduler.shared());
             WatchRequest request = new WatchRequest(source, options, subject, new KubeRollbackTarget(rollback, subject.namespace(),
                     subject.deployment(), id));
