@@ -24,8 +24,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import jenkins.model.Jenkins;
 import jenkins.model.RunAction2;
 import org.kohsuke.stapler.HttpResponse;
@@ -160,6 +163,18 @@ public class ReleaseAction implements RunAction2 {
             out.add(e.getKey() + "=" + e.getValue());
         }
         return out;
+    }
+
+    /** The service and environment a record files under, e.g. {@code api / INT}. */
+    public static String subject(AuditRecord record) {
+        AuditEvent e = record.event();
+        return e.environment() == null ? e.service() : e.service() + " / " + e.environment();
+    }
+
+    /** Where a record's act took place, e.g. {@code shop-int / deployment/api}; empty when it names neither. */
+    public static String where(AuditRecord record) {
+        AuditEvent e = record.event();
+        return Stream.of(e.namespace(), e.target()).filter(Objects::nonNull).collect(Collectors.joining(" / "));
     }
 
     /** What a record's act is called on the page. */

@@ -47,9 +47,7 @@ public class ReleasesDashboard implements RootAction {
     private static final Pattern BUILD_PATH = Pattern.compile("((?:job/[^/]+/)+)(\\d+)/?(?:#.*)?");
     private static final String NO_ROOT_URL = "jenkins:///";
 
-    private Dashboard dashboard;
-    private DashboardApi api;
-    private AuditStore dashboardStore;
+    private Opened opened;
     private final HeadCheck headCheck = new HeadCheck();
 
     @Override
@@ -107,7 +105,8 @@ public class ReleasesDashboard implements RootAction {
 
     /** The engine's answer, cut to what the current user may read, with its ETag over what is sent. */
     ApiResponse handle(ApiRequest request, String ifNoneMatch) throws IOException {
-        ApiResponse answer = api().handle(request);
+        Opened current = opened();
+        ApiResponse answer = current.api().handle(request);
         String type = answer.headers().getOrDefault("Content-Type", "");
         if (answer.status() != 200 || !type.startsWith("application/json") || !request.path().startsWith("api/")) {
             return answer.status() == 200 ? withEtag(answer, answer.body(), ifNoneMatch, request.method()) : answer;
@@ -121,9 +120,9 @@ public class ReleasesDashboard implements RootAction {
             filterCells((ObjectNode) body, visibility);
         }
         if (body.has("verification")) {
-            headCheck.overlay((ObjectNode) body.get("verification"), dashboardStore);
+            headCheck.overlay((ObjectNode) body.get("verification"), current.store());
         } else if (request.path().equals("api/v1/verification")) {
-            headCheck.overlay((ObjectNode) body, dashboardStore);
+            headCheck.overlay((ObjectNode) body, current.store());
         }
         return withEtag(answer, JSON.writeValueAsBytes(body), ifNoneMatch, request.method());
     }
@@ -234,18 +233,21 @@ public class ReleasesDashboard implements RootAction {
         }
     }
 
+    /** The engine dashboard over one audit store. */
+    private record Opened(AuditStore store, Dashboard dashboard, DashboardApi api) {
+    }
+
     /** One engine dashboard over the controller's audit store, opened anew when the configuration names another store. */
-    private synchronized DashboardApi api() throws IOException {
+    private synchronized Opened opened() throws IOException {
         AuditStore store = AuditTrail.get().store();
-        if (store != dashboardStore) {
-            if (dashboard != null) {
-                dashboard.close();
+        if (opened == null || opened.store() != store) {
+            if (opened != null) {
+                opened.dashboard().close();
             }
-            dashboard = new Dashboard(store, Dashboard.Config.defaults().withLifecycle(ReleasePilotConfiguration.get().lifecycle()));
-            api = new DashboardApi(dashboard);
-            dashboardStore = store;
+            Dashboard dashboard = new Dashboard(store, Dashboard.Config.defaults().withLifecycle(ReleasePilotConfiguration.get().lifecycle()));
+            opened = new Opened(store, dashboard, new DashboardApi(dashboard));
         }
-        return api;
+        return opened;
     }
 
     private static byte[] sha256(byte[] bytes) {

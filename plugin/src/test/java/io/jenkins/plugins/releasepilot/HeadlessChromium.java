@@ -86,12 +86,13 @@ final class HeadlessChromium implements AutoCloseable {
     }
 
     private static String devToolsUrl(Process process) {
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        // Not closed here: once the URL is read, a daemon thread keeps draining Chromium's output so it never blocks on a full pipe.
+        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        try {
             for (String line = out.readLine(); line != null; line = out.readLine()) {
                 Matcher m = LISTENING.matcher(line);
                 if (m.find()) {
-                    // Keep draining, so Chromium never blocks on a full pipe.
-                    Thread drain = new Thread(() -> out.lines().forEach(ignored -> { }), "chromium-output");
+                    Thread drain = new Thread(() -> drain(out), "chromium-output");
                     drain.setDaemon(true);
                     drain.start();
                     return m.group(1);
@@ -101,6 +102,16 @@ final class HeadlessChromium implements AutoCloseable {
             throw new IllegalStateException(e);
         }
         throw new IllegalStateException("Chromium exited before opening its DevTools port");
+    }
+
+    private static void drain(BufferedReader out) {
+        try (out) {
+            while (out.readLine() != null) {
+                // Chromium's log lines are of no interest once DevTools is up.
+            }
+        } catch (IOException streamEnded) {
+            // Chromium was stopped: nothing more to drain.
+        }
     }
 
     /** Sends one DevTools command and waits for its answer. */
