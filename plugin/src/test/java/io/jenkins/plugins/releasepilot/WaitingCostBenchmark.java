@@ -79,16 +79,22 @@ public class WaitingCostBenchmark {
 
         @Override
         public StepExecution start(StepContext context) {
-            return new SynchronousNonBlockingStepExecution<Void>(context) {
-                private static final long serialVersionUID = 1L;
+            return new Execution(context);
+        }
 
-                @Override
-                protected Void run() throws Exception {
-                    getContext().get(TaskListener.class).getLogger().println("blocking wait started");
-                    RELEASE.await();
-                    return null;
-                }
-            };
+        private static final class Execution extends SynchronousNonBlockingStepExecution<Void> {
+            private static final long serialVersionUID = 1L;
+
+            Execution(StepContext context) {
+                super(context);
+            }
+
+            @Override
+            protected Void run() throws Exception {
+                getContext().get(TaskListener.class).getLogger().println("blocking wait started");
+                RELEASE.await();
+                return null;
+            }
         }
 
         @TestExtension
@@ -119,6 +125,14 @@ public class WaitingCostBenchmark {
                 .collect(java.util.stream.Collectors.groupingBy(t -> t.getName().replaceAll("[0-9]+", "#"), java.util.stream.Collectors.counting()));
         byName.entrySet().stream().sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed()).limit(12)
                 .forEach(e -> System.out.printf(Locale.ROOT, "    %4d  %s%n", e.getValue(), e.getKey()));
+        // Where the largest unnamed pool's threads wait, to say whose they are.
+        Thread.getAllStackTraces().entrySet().stream().filter(e -> e.getKey().getName().startsWith("pool-")).findFirst()
+                .ifPresent(e -> {
+                    System.out.println("    one " + e.getKey().getName() + " waits in:");
+                    for (StackTraceElement frame : e.getValue()) {
+                        System.out.println("      at " + frame);
+                    }
+                });
     }
 
     private static int threads() {
