@@ -9,6 +9,7 @@ import hudson.Launcher;
 import hudson.model.Item;
 import hudson.model.Run;
 import hudson.model.TaskListener;
+import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
 import io.releasepilot.engine.image.BuildImage;
 import io.releasepilot.engine.image.BuildRequest;
@@ -27,7 +28,9 @@ import org.jenkinsci.plugins.workflow.steps.SynchronousNonBlockingStepExecution;
 import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
+import net.sf.json.JSONObject;
 import org.kohsuke.stapler.QueryParameter;
+import org.kohsuke.stapler.StaplerRequest2;
 import org.kohsuke.stapler.verb.POST;
 
 /**
@@ -58,6 +61,19 @@ public class BuildImageStep extends Step {
 
     public List<String> getTags() {
         return tags;
+    }
+
+    /** The list parameters as their form text areas show them, one entry per line. */
+    public String getTagLines() {
+        return FormChecks.text(tags);
+    }
+
+    public String getBuildArgLines() {
+        return FormChecks.text(buildArgs);
+    }
+
+    public String getLabelLines() {
+        return FormChecks.text(labels);
     }
 
     public String getContext() {
@@ -174,20 +190,23 @@ public class BuildImageStep extends Step {
         @Override
         protected String run() throws Exception {
             StepContext ctx = getContext();
-            Run<?, ?> run = ctx.get(Run.class);
-            FilePath workspace = ctx.get(FilePath.class);
-            EnvVars env = ctx.get(EnvVars.class);
-            AgentProcessLauncher launcher = new AgentProcessLauncher(ctx.get(Launcher.class), workspace, env);
-            ConsoleProgress progress = new ConsoleProgress(ctx.get(TaskListener.class));
-            try {
-                BuildRequest request = step.request(run, workspace, env);
-                BuildImage buildImage = BuildImage.standard(launcher);
-                buildImage.checkContext(request);
-                BuiltImage built = buildImage.run(request, AuditTrail.get().store(), BuildOrigin.of(run), progress);
-                return built.digestReference() != null ? built.digestReference() : built.imageId();
-            } catch (RuntimeException e) {
-                throw asException(StepFailures.forBuild(DescriptorImpl.NAME, e));
-            }
+            return step.buildOnAgent(ctx.get(Run.class), ctx.get(FilePath.class), ctx.get(EnvVars.class), ctx.get(Launcher.class),
+                    ctx.get(TaskListener.class));
+        }
+    }
+
+    /** Builds and pushes on the build's agent: the Pipeline step and the freestyle build step both run this. */
+    String buildOnAgent(Run<?, ?> run, FilePath workspace, EnvVars env, Launcher agent, TaskListener listener) throws Exception {
+        AgentProcessLauncher launcher = new AgentProcessLauncher(agent, workspace, env);
+        ConsoleProgress progress = new ConsoleProgress(listener);
+        try {
+            BuildRequest request = request(run, workspace, env);
+            BuildImage buildImage = BuildImage.standard(launcher);
+            buildImage.checkContext(request);
+            BuiltImage built = buildImage.run(request, AuditTrail.get().store(), BuildOrigin.of(run), progress);
+            return built.digestReference() != null ? built.digestReference() : built.imageId();
+        } catch (RuntimeException e) {
+            throw asException(StepFailures.forBuild(DescriptorImpl.NAME, e));
         }
     }
 
@@ -253,6 +272,40 @@ public class BuildImageStep extends Step {
         @POST
         public ListBoxModel doFillCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String credentialsId) {
             return CredentialItems.forItem(item, credentialsId, CredentialKind.USERNAME_PASSWORD);
+        }
+
+        /** The form's text areas hold one tag, build argument or label per line; the step takes lists. */
+        @Override
+        public Step newInstance(StaplerRequest2 req, @NonNull JSONObject form) throws FormException {
+            return super.newInstance(req, FormChecks.linesToLists(form, "tags", "buildArgs", "labels"));
+        }
+
+        @POST
+        public FormValidation doCheckTags(@AncestorInPath Item item, @QueryParameter String value, @QueryParameter boolean push) {
+            if (FormChecks.allowed(item) && FormChecks.lines(value).isEmpty()) {
+                return FormValidation.error("at least one tag, a full image reference such as registry.example.com/shop/web:1.4.2");
+            }
+            return FormChecks.check(item, value, text -> BuildRequest.tags(FormChecks.lines(text), push));
+        }
+
+        @POST
+        public FormValidation doCheckBuildArgs(@AncestorInPath Item item, @QueryParameter String value) {
+            return FormChecks.check(item, value, text -> BuildRequest.pairs("buildArgs", FormChecks.lines(text), BuildRequest.BUILD_ARG_FORM));
+        }
+
+        @POST
+        public FormValidation doCheckLabels(@AncestorInPath Item item, @QueryParameter String value) {
+            return FormChecks.check(item, value, text -> BuildRequest.pairs("labels", FormChecks.lines(text), BuildRequest.LABEL_FORM));
+        }
+
+        @POST
+        public FormValidation doCheckBuilder(@AncestorInPath Item item, @QueryParameter String value) {
+            return FormChecks.check(item, value, text -> BuilderChoice.parse("builder", text));
+        }
+
+        @POST
+        public FormValidation doCheckTimeout(@AncestorInPath Item item, @QueryParameter String value) {
+            return FormChecks.check(item, value, text -> Durations.parsePositive("timeout", text));
         }
     }
 }

@@ -9,6 +9,7 @@ import hudson.Launcher;
 import hudson.model.Item;
 import hudson.model.Run;
 import hudson.model.TaskListener;
+import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
 import io.releasepilot.engine.InvalidInputException;
 import io.releasepilot.engine.act.RunId;
@@ -197,20 +198,26 @@ public class DbSnapshotStep extends Step {
         protected String run() throws Exception {
             StepContext ctx = getContext();
             Run<?, ?> run = ctx.get(Run.class);
-            FilePath workspace = ctx.get(FilePath.class);
             // The default dump name derives from the run id, so the same step of the same build names the same dump.
             RunId runId = new RunId(BuildOrigin.url(run) + "#" + ctx.get(FlowNode.class).getId());
-            AgentProcessLauncher launcher = new AgentProcessLauncher(ctx.get(Launcher.class), workspace, ctx.get(EnvVars.class));
-            try {
-                PostgresSnapshotRequest request = step.postgresRequest(run, workspace);
-                step.createRelativeOutputDir(workspace);
-                PostgresSnapshotter snapshotter = new PostgresSnapshotter(launcher, new ConsoleProgress(ctx.get(TaskListener.class)));
-                snapshotter.preflight(request);
-                SnapshotResult result = snapshotter.snapshot(request, runId, AuditTrail.get().store(), BuildOrigin.of(run));
-                return result.location() != null ? result.location() : result.snapshotId();
-            } catch (RuntimeException e) {
-                throw BuildImageStep.asException(StepFailures.forBuild(DescriptorImpl.NAME, e));
-            }
+            return step.snapshotOnAgent(run, runId, ctx.get(FilePath.class), ctx.get(EnvVars.class), ctx.get(Launcher.class),
+                    ctx.get(TaskListener.class));
+        }
+    }
+
+    /** Dumps and verifies on the build's agent: the Pipeline step and the freestyle build step both run this. */
+    String snapshotOnAgent(Run<?, ?> run, RunId runId, FilePath workspace, EnvVars env, Launcher agent, TaskListener listener)
+            throws Exception {
+        AgentProcessLauncher launcher = new AgentProcessLauncher(agent, workspace, env);
+        try {
+            PostgresSnapshotRequest request = postgresRequest(run, workspace);
+            createRelativeOutputDir(workspace);
+            PostgresSnapshotter snapshotter = new PostgresSnapshotter(launcher, new ConsoleProgress(listener));
+            snapshotter.preflight(request);
+            SnapshotResult result = snapshotter.snapshot(request, runId, AuditTrail.get().store(), BuildOrigin.of(run));
+            return result.location() != null ? result.location() : result.snapshotId();
+        } catch (RuntimeException e) {
+            throw BuildImageStep.asException(StepFailures.forBuild(DescriptorImpl.NAME, e));
         }
     }
 
@@ -285,6 +292,26 @@ public class DbSnapshotStep extends Step {
         @POST
         public ListBoxModel doFillCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String credentialsId) {
             return CredentialItems.forItem(item, credentialsId, CredentialKind.USERNAME_PASSWORD);
+        }
+
+        @POST
+        public FormValidation doCheckEngine(@AncestorInPath Item item, @QueryParameter String value) {
+            return FormChecks.check(item, value, SnapshotEngine::parse);
+        }
+
+        @POST
+        public FormValidation doCheckService(@AncestorInPath Item item, @QueryParameter String value) {
+            return FormChecks.check(item, value, Names::service);
+        }
+
+        @POST
+        public FormValidation doCheckEnvironment(@AncestorInPath Item item, @QueryParameter String value) {
+            return FormChecks.check(item, value, Names::environment);
+        }
+
+        @POST
+        public FormValidation doCheckTimeout(@AncestorInPath Item item, @QueryParameter String value) {
+            return FormChecks.check(item, value, text -> Durations.parsePositive("timeout", text));
         }
     }
 }

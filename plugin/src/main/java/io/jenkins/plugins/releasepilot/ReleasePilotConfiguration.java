@@ -44,6 +44,7 @@ public class ReleasePilotConfiguration extends GlobalConfiguration {
     private String alertmanagerUrl;
     private String alertCredentialsId;
     private String signingKeyCredentialsId;
+    private String webhookTokenCredentialsId;
 
     public ReleasePilotConfiguration() {
         load();
@@ -130,6 +131,17 @@ public class ReleasePilotConfiguration extends GlobalConfiguration {
         changed();
     }
 
+    /** Secret text: the bearer token Alertmanager sends to the push webhook ({@code JENKINS_URL/release-pilot-alertmanager/}); none: the webhook is off. */
+    public String getWebhookTokenCredentialsId() {
+        return webhookTokenCredentialsId;
+    }
+
+    @DataBoundSetter
+    public void setWebhookTokenCredentialsId(String webhookTokenCredentialsId) {
+        this.webhookTokenCredentialsId = blankToNull(webhookTokenCredentialsId);
+        save();
+    }
+
     /** The lifecycle the deploy steps gate on. */
     public Lifecycle lifecycle() {
         return Lifecycle.parse(environments);
@@ -153,6 +165,7 @@ public class ReleasePilotConfiguration extends GlobalConfiguration {
         alertmanagerUrl = null;
         alertCredentialsId = null;
         signingKeyCredentialsId = null;
+        webhookTokenCredentialsId = null;
         try {
             req.bindJSON(this, json);
         } catch (InvalidInputException e) {
@@ -229,6 +242,11 @@ public class ReleasePilotConfiguration extends GlobalConfiguration {
     @POST
     public ListBoxModel doFillAlertCredentialsIdItems(@QueryParameter String alertCredentialsId) {
         return credentialItems(StringCredentials.class, alertCredentialsId);
+    }
+
+    @POST
+    public ListBoxModel doFillWebhookTokenCredentialsIdItems(@QueryParameter String webhookTokenCredentialsId) {
+        return credentialItems(StringCredentials.class, webhookTokenCredentialsId);
     }
 
     @POST

@@ -339,7 +339,9 @@ public class RollbackOnAlertStep extends KubernetesStep {
                     session.progress(), ReleasePilotConfiguration.get().lifecycle(), ActScheduler.shared());
             WatchRequest request = new WatchRequest(source, options, subject,
                     new KubeRollbackTarget(rollback, subject.namespace(), subject.deployment(), session.id));
-            AlertWatch engine = new AlertWatch(AuditTrail.get().store(), BuildOrigin.of(session.run), session.progress());
+            // Listening to the controller's Alertmanager webhook: a push makes the watch observe at once.
+            AlertWatch engine = new AlertWatch(AuditTrail.get().store(), BuildOrigin.of(session.run), session.progress())
+                    .withWakeup(AlertmanagerWebhookAction.wakeup());
             if (!getContext().hasBody()) {
                 return resuming ? engine.resume(request, session.id) : engine.start(request, session.id);
             }
