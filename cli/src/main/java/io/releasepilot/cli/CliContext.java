@@ -7,12 +7,14 @@ import io.releasepilot.engine.audit.AuditStores;
 import io.releasepilot.engine.audit.CheckpointKeys;
 import io.releasepilot.engine.audit.CheckpointSigner;
 import io.releasepilot.engine.host.Origin;
+import io.releasepilot.engine.release.Lifecycle;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.nio.file.attribute.PosixFilePermissions;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -23,6 +25,7 @@ final class CliContext {
     static final String ENV_STORE_USER = "RELEASE_PILOT_AUDIT_STORE_USER";
     static final String ENV_STORE_PASSWORD = "RELEASE_PILOT_AUDIT_STORE_PASSWORD";
     static final String ENV_SIGNING_KEY = "RELEASE_PILOT_SIGNING_KEY";
+    static final String ENV_LIFECYCLE = "RELEASE_PILOT_LIFECYCLE";
 
     private final ReleasePilotCommand root;
     private final CommandSpec spec;
@@ -174,6 +177,46 @@ final class CliContext {
     /** The {@code --kubeconfig} given, or null (then env KUBECONFIG, else ~/.kube/config). */
     Path kubeconfig() {
         return root.kubeconfig;
+    }
+
+    /**
+     * The lifecycle: {@code --lifecycle}, else env RELEASE_PILOT_LIFECYCLE, else the file
+     * {@code ~/.config/release-pilot/lifecycle} (environments in promotion order, separated by
+     * commas or lines; # starts a comment), else INT, UAT, PROD.
+     */
+    Lifecycle lifecycle() {
+        if (root.lifecycle != null) {
+            return parseLifecycle("lifecycle", root.lifecycle);
+        }
+        String env = System.getenv(ENV_LIFECYCLE);
+        if (env != null && !env.isBlank()) {
+            return parseLifecycle("env " + ENV_LIFECYCLE, env);
+        }
+        Path file = lifecycleFile();
+        if (Files.exists(file)) {
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(file);
+            } catch (IOException e) {
+                throw new InvalidInputException("lifecycle", file.toString(), "a readable file listing the environments in promotion order");
+            }
+            String listed = lines.stream().map(l -> l.replaceFirst("#.*$", "").strip()).filter(l -> !l.isEmpty())
+                    .collect(java.util.stream.Collectors.joining(","));
+            return parseLifecycle("lifecycle file " + file, listed);
+        }
+        return Lifecycle.DEFAULT;
+    }
+
+    static Path lifecycleFile() {
+        return keyDirectory().resolve("lifecycle");
+    }
+
+    private static Lifecycle parseLifecycle(String from, String text) {
+        try {
+            return Lifecycle.parse(text);
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(from, text, "environment names in promotion order, each once, separated by commas, e.g. INT,UAT,PROD");
+        }
     }
 
     /** Checks a kubeconfig is given or can be found; part of validating input, before anything is contacted. */

@@ -49,13 +49,14 @@ final class PromoteCommand implements Callable<Integer> {
         CliContext ctx = new CliContext(spec);
         PromoteRequest request = new PromoteRequest(deploymentOptions.namespace, deploymentOptions.deployment, environment, hotfix, reason,
                 Durations.parsePositive("timeout", timeout), service);
+        Lifecycle lifecycle = ctx.lifecycle();
         if (environment != null) {
-            Lifecycle.DEFAULT.requireKnown(environment);
+            lifecycle.requireKnown(environment);
         }
         ctx.validateKubeconfig();
         ProgressListener console = line -> (ctx.json() ? ctx.err() : ctx.out()).println(line);
         try (ActAudit audit = ctx.openAct(ctx.json() ? ctx.err() : ctx.out()); KubernetesClient client = ctx.kubernetesClient()) {
-            PromoteResult r = new CanaryPromote(client, audit.store(), ctx.origin(), console, Lifecycle.DEFAULT).promote(request);
+            PromoteResult r = new CanaryPromote(client, audit.store(), ctx.origin(), console, lifecycle).promote(request);
             if (!ctx.json()) {
                 audit.finish(null);
             } else {

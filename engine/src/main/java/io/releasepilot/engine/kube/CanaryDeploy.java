@@ -11,6 +11,7 @@ import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.audit.Outcome;
 import io.releasepilot.engine.host.Origin;
 import io.releasepilot.engine.host.ProgressListener;
+import io.releasepilot.engine.release.DigestResolver;
 import io.releasepilot.engine.release.GateDecision;
 import io.releasepilot.engine.release.Lifecycle;
 import java.net.http.HttpClient;
@@ -30,19 +31,28 @@ public final class CanaryDeploy {
     private static final String ACT = "deployCanary";
 
     private final CanaryRun run;
+    private final ImagePinning pinning;
 
+    /** A deployCanary that resolves no tags: a tag then enters only the lifecycle's first environment. */
     public CanaryDeploy(KubernetesClient client, AuditStore store, Origin origin, ProgressListener progress, Lifecycle lifecycle) {
-        this(new CanaryRun(client, store, origin, progress, lifecycle, null));
+        this(client, store, origin, progress, lifecycle, null);
+    }
+
+    /** @param digests resolves a tag to the digest it points at now (a registry lookup); null for none */
+    public CanaryDeploy(KubernetesClient client, AuditStore store, Origin origin, ProgressListener progress, Lifecycle lifecycle,
+                        DigestResolver digests) {
+        this(new CanaryRun(client, store, origin, progress, lifecycle, null), new ImagePinning(digests, lifecycle, progress));
     }
 
     /** A deployCanary that resumes as run {@code runId} (it takes back a lock that run held). */
     public static CanaryDeploy resuming(KubernetesClient client, AuditStore store, Origin origin, ProgressListener progress,
                                         Lifecycle lifecycle, String runId) {
-        return new CanaryDeploy(new CanaryRun(client, store, origin, progress, lifecycle, runId));
+        return new CanaryDeploy(new CanaryRun(client, store, origin, progress, lifecycle, runId), new ImagePinning(null, lifecycle, progress));
     }
 
-    private CanaryDeploy(CanaryRun run) {
+    private CanaryDeploy(CanaryRun run, ImagePinning pinning) {
         this.run = run;
+        this.pinning = pinning;
     }
 
     public CanaryResult deploy(CanaryRequest request) {
@@ -57,10 +67,11 @@ public final class CanaryDeploy {
         if (state.canaryActive() && state.container() != null && !state.container().equals(container)) {
             throw new InvalidInputException("container", container, "the container the running canary changes: " + state.container());
         }
-        String image = request.image().reference();
-        String release = request.image().release();
-        String service = request.service() != null ? request.service() : state.service() != null ? state.service() : request.deployment();
         String environment = run.environment(request.environment(), state);
+        ContainerImage pinned = pinning.pin(request.image(), environment, ACT, target.label());
+        String image = pinned.reference();
+        String release = pinned.release();
+        String service = request.service() != null ? request.service() : state.service() != null ? state.service() : request.deployment();
         String stableImage = state.canaryActive() ? state.stableImage() : DeploymentTarget.imageOf(stable, container);
         int total = state.canaryActive() && state.stableReplicas() != null ? state.stableReplicas() : DeploymentTarget.replicasOf(stable);
         if (total < 1) {
