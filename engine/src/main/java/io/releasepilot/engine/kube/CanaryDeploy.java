@@ -73,7 +73,9 @@ public final class CanaryDeploy {
         String release = pinned.release();
         String service = request.service() != null ? request.service() : state.service() != null ? state.service() : request.deployment();
         String stableImage = state.canaryActive() ? state.stableImage() : DeploymentTarget.imageOf(stable, container);
-        int total = state.canaryActive() && state.stableReplicas() != null ? state.stableReplicas() : DeploymentTarget.replicasOf(stable);
+        java.util.Optional<StableAutoscaler> hpa = StableAutoscaler.of(target, stable);
+        int total = hpa.isPresent() ? hpa.get().currentReplicas()
+                : state.canaryActive() && state.stableReplicas() != null ? state.stableReplicas() : DeploymentTarget.replicasOf(stable);
         if (total < 1) {
             throw new InvalidInputException("deployment", request.deployment(), "a Deployment with at least 1 replica (it is scaled to 0)");
         }
@@ -92,25 +94,11 @@ public final class CanaryDeploy {
         }
         TrafficRouter router = blueGreen ? new BlueGreenSwitch(target) : TrafficRouter.of(routing, target);
         router.validate(stable);
-        // Blue/green: a full-size preview with no traffic, whatever the weight says.
         int weight = blueGreen ? 0 : request.weight();
-        int canaryReplicas;
-        int effective;
-        int stableLeft;
-        if (blueGreen) {
-            canaryReplicas = total;
-            effective = 0;
-            stableLeft = total;
-        } else if (router.splitsByReplicas()) {
-            canaryReplicas = Math.max(1, Math.min(total, (int) Math.round(total * request.weight() / 100.0)));
-            effective = (int) Math.round(100.0 * canaryReplicas / total);
-            stableLeft = total - canaryReplicas;
-        } else {
-            // The route gives the exact weight; the canary only needs the capacity for it.
-            canaryReplicas = Math.max(1, (int) Math.ceil(total * request.weight() / 100.0));
-            effective = request.weight();
-            stableLeft = total;
-        }
+        CanarySizing sizing = CanarySizing.of(total, request.weight(), blueGreen, router.splitsByReplicas(), hpa.isPresent());
+        int canaryReplicas = sizing.canaryReplicas();
+        int effective = sizing.effective();
+        int stableLeft = sizing.stableLeft();
         boolean sameCanary = state.canaryActive() && image.equals(state.canaryImage());
 
         if (sameCanary && state.step() == CanaryStep.CANARY_RUNNING && state.weight() != null && state.weight() == weight
@@ -134,7 +122,7 @@ public final class CanaryDeploy {
                 request.reason(), operation);
         String stableRelease = state.canaryActive() && state.stableRelease() != null ? state.stableRelease() : ContainerImage.releaseOf(stableImage);
         CanaryState pending = new CanaryState(image, weight, state.canaryActive() ? state.effectiveWeight() : null, stableImage,
-                total, release, stableRelease, state.previousImage(), state.previousRelease(), CanaryStep.CANARY_PENDING, operation,
+                hpa.isPresent() ? null : total, release, stableRelease, state.previousImage(), state.previousRelease(), CanaryStep.CANARY_PENDING, operation,
                 routing, container, environment, service, request.strategy(), request.scaleDownDelay());
         Deployment written = target.changeStable(lock, d -> {
             pending.writeTo(DeploymentTarget.annotations(d));
@@ -173,7 +161,9 @@ public final class CanaryDeploy {
         CanaryState running = pending.withStep(CanaryStep.CANARY_RUNNING, operation).withEffectiveWeight(effective);
         target.changeStable(lock, d -> {
             running.writeTo(DeploymentTarget.annotations(d));
-            d.getSpec().setReplicas(stableLeft);
+            if (hpa.isEmpty()) {
+                d.getSpec().setReplicas(stableLeft);
+            }
             return d;
         });
         AuditRecord audited = run.auditOnce(record.outcome(Outcome.SUCCEEDED), operation);
@@ -259,7 +249,9 @@ public final class CanaryDeploy {
                 pending.canaryImage(), pending.release());
         target.changeStable(lock, d -> {
             rolledBack.writeTo(DeploymentTarget.annotations(d));
-            d.getSpec().setReplicas(total);
+            if (pending.stableReplicas() != null) {
+                d.getSpec().setReplicas(total);
+            }
             return d;
         });
         target.deleteCanary();

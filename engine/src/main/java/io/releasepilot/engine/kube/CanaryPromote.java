@@ -83,9 +83,12 @@ public final class CanaryPromote {
             switchToPreview(target, lock, stable, promoting, record, operation, image);
         }
 
+        boolean autoscaled = StableAutoscaler.of(target, stable).isPresent();
         target.changeStable(lock, d -> {
             promoting.writeTo(DeploymentTarget.annotations(d));
-            d.getSpec().setReplicas(replicas);
+            if (!autoscaled) {
+                d.getSpec().setReplicas(replicas);
+            }
             DeploymentTarget.container(d, container).setImage(image);
             return d;
         });

@@ -117,9 +117,12 @@ public final class CanaryRollback {
         // Traffic to the canary stops first: out of the routes and scaled to 0 before the stable side changes.
         TrafficRouter.forState(state, target).remove();
         target.scaleCanary(0);
+        boolean autoscaled = StableAutoscaler.of(target, stable).isPresent();
         target.changeStable(lock, d -> {
             rollingBack.writeTo(DeploymentTarget.annotations(d));
-            d.getSpec().setReplicas(replicas);
+            if (!autoscaled) {
+                d.getSpec().setReplicas(replicas);
+            }
             DeploymentTarget.container(d, container).setImage(restoreImage);
             return d;
         });
