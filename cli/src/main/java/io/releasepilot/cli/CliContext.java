@@ -102,8 +102,7 @@ final class CliContext {
         String location = storeLocation();
         if (location.regionMatches(true, 0, "jdbc:sqlite:", 0, "jdbc:sqlite:".length())) {
             String file = location.substring("jdbc:sqlite:".length()).replaceFirst("\\?.*$", "");
-            Path parent = Path.of(file).toAbsolutePath().normalize().getParent();
-            return parent;
+            return Path.of(file).toAbsolutePath().normalize().getParent();
         }
         if (location.regionMatches(true, 0, "jdbc:", 0, "jdbc:".length())) {
             return null;

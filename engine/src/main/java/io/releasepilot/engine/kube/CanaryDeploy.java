@@ -92,7 +92,7 @@ public final class CanaryDeploy {
             throw new InvalidInputException("strategy", request.strategy().text(), "the strategy of the running "
                     + (state.blueGreen() ? "preview: blue-green" : "canary: canary"));
         }
-        TrafficRouter router = blueGreen ? new BlueGreenSwitch(target) : TrafficRouter.of(routing, target);
+        TrafficRouter router = blueGreen ? new BlueGreenSwitch(target) : TrafficRouter.forDeploy(routing, target, stable, !request.smokeChecks().isEmpty());
         router.validate(stable);
         int weight = blueGreen ? 0 : request.weight();
         CanarySizing sizing = CanarySizing.of(total, request.weight(), blueGreen, router.splitsByReplicas(), hpa.isPresent());
@@ -129,6 +129,7 @@ public final class CanaryDeploy {
             return d;
         });
         java.util.Map<String, String> podLabels = router.canaryPodLabels(written);
+        router.prepare(written, container, image);
         target.ensureCanary(written, container, image, canaryReplicas, podLabels, router.canarySelector(written));
         if (blueGreen) {
             run.progress.line("[%s] %s: preview %s (release %s): %d pod(s) beside the stable %s, no traffic until promote",
@@ -157,6 +158,14 @@ public final class CanaryDeploy {
             fail(target, router, lock, pending, record, operation, smokeFailure, total);
         }
         router.route(written, weight);
+        if (!router.servingPodLabels(written).equals(podLabels)) {
+            // The checked canary joined the stable Service with new pods: they serve before the stable side gives any up.
+            wait = run.awaitCanaryReady(target, router.servingPodLabels(written), container, image, canaryReplicas, request.timeout(), ACT, weight);
+            if (!wait.done()) {
+                fail(target, router, lock, pending, record, operation, "the canary's pods did not become ready in the stable Service: "
+                        + (wait.message() == null ? "timed out" : wait.message()), total);
+            }
+        }
 
         CanaryState running = pending.withStep(CanaryStep.CANARY_RUNNING, operation).withEffectiveWeight(effective);
         target.changeStable(lock, d -> {

@@ -89,9 +89,20 @@ abstract class ServiceRouter implements TrafficRouter {
         return selector;
     }
 
+    /** The canary-only Service exists before the canary's pods do, so smoke checks can reach them through it. */
+    @Override
+    public void prepare(Deployment stable, String container, String image) {
+        ensureCanaryService(stableService(stable), stable);
+    }
+
     @Override
     public void route(Deployment stable, int weight) {
         Service stableService = stableService(stable);
+        ensureCanaryService(stableService, stable);
+        setWeight(stableService, weight);
+    }
+
+    private void ensureCanaryService(Service stableService, Deployment stable) {
         List<ServicePort> ports = stableService.getSpec().getPorts().stream()
                 .map(p -> new ServicePortBuilder().withName(p.getName()).withPort(p.getPort()).withTargetPort(p.getTargetPort())
                         .withProtocol(p.getProtocol()).build())
@@ -101,7 +112,6 @@ abstract class ServiceRouter implements TrafficRouter {
                     .addToLabels(DeploymentTarget.CANARY_OF, target.name()).endMetadata()
                 .withNewSpec().withSelector(canarySelector(stable)).withPorts(ports).endSpec()
                 .build());
-        setWeight(stableService, weight);
     }
 
     @Override
