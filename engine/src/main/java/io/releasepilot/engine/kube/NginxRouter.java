@@ -72,7 +72,7 @@ final class NginxRouter extends ServiceRouter {
         String name = RouteObjectNames.canaryIngress(stable.getMetadata().getName(), target.name());
         Ingress canary = new IngressBuilder()
                 .withNewMetadata().withName(name).withNamespace(target.namespace())
-                    .addToLabels(DeploymentTarget.CANARY_OF, target.name())
+                    .addToLabels(DeploymentTarget.CANARY_OF, target.canaryOf())
                     .addToAnnotations(CANARY, "true").addToAnnotations(CANARY_WEIGHT, Integer.toString(weight))
                 .endMetadata()
                 .withSpec(new IngressBuilder(stable).buildSpec())
@@ -104,7 +104,7 @@ final class NginxRouter extends ServiceRouter {
     private void removeOlderNamedCanaries(String current) {
         List<Ingress> ours = target.call("list the canary ingresses of " + target.label(),
                 () -> target.client().network().v1().ingresses().inNamespace(target.namespace())
-                        .withLabel(DeploymentTarget.CANARY_OF, target.name()).list().getItems());
+                        .withLabel(DeploymentTarget.CANARY_OF, target.canaryOf()).list().getItems());
         for (Ingress old : ours) {
             String name = old.getMetadata().getName();
             if (!name.equals(current)) {
@@ -118,6 +118,6 @@ final class NginxRouter extends ServiceRouter {
     void removeRoute() {
         target.call("delete the canary ingress of " + target.label(),
                 () -> target.client().network().v1().ingresses().inNamespace(target.namespace())
-                        .withLabel(DeploymentTarget.CANARY_OF, target.name()).delete());
+                        .withLabel(DeploymentTarget.CANARY_OF, target.canaryOf()).delete());
     }
 }

@@ -36,7 +36,7 @@ abstract class ServiceRouter implements TrafficRouter {
     abstract void removeRoute();
 
     String canaryService() {
-        return target.canaryName();
+        return RouteObjectNames.canaryService(target.name());
     }
 
     @Override
@@ -85,7 +85,7 @@ abstract class ServiceRouter implements TrafficRouter {
     public Map<String, String> canarySelector(Deployment stable) {
         Map<String, String> selector = new LinkedHashMap<>();
         selector.put(DeploymentTarget.TRACK_LABEL, "canary");
-        selector.put(DeploymentTarget.CANARY_OF, target.name());
+        selector.put(DeploymentTarget.CANARY_OF, target.canaryOf());
         return selector;
     }
 
@@ -109,7 +109,7 @@ abstract class ServiceRouter implements TrafficRouter {
                 .toList();
         target.createIfAbsent("service " + target.namespace() + "/" + canaryService(), new ServiceBuilder()
                 .withNewMetadata().withName(canaryService()).withNamespace(target.namespace())
-                    .addToLabels(DeploymentTarget.CANARY_OF, target.name()).endMetadata()
+                    .addToLabels(DeploymentTarget.CANARY_OF, target.canaryOf()).endMetadata()
                 .withNewSpec().withSelector(canarySelector(stable)).withPorts(ports).endSpec()
                 .build());
     }

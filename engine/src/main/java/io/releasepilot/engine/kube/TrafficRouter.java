@@ -102,8 +102,9 @@ interface TrafficRouter {
         @Override
         public void remove() {
             // The canary-only Service a smoke-checked canary had (see SmokeFirstReplicasRouter), if any.
-            target.call("delete service " + target.namespace() + "/" + target.canaryName(),
-                    () -> target.client().services().inNamespace(target.namespace()).withName(target.canaryName()).delete());
+            String service = RouteObjectNames.canaryService(target.name());
+            target.call("delete service " + target.namespace() + "/" + service,
+                    () -> target.client().services().inNamespace(target.namespace()).withName(service).delete());
         }
     }
 }
