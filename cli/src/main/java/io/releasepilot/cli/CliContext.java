@@ -6,6 +6,9 @@ import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.audit.AuditStores;
 import io.releasepilot.engine.audit.CheckpointKeys;
 import io.releasepilot.engine.audit.CheckpointSigner;
+import io.releasepilot.engine.act.ActCancelledException;
+import io.releasepilot.engine.act.ActHandle;
+import io.releasepilot.engine.act.RunId;
 import io.releasepilot.engine.host.Origin;
 import io.releasepilot.engine.release.Lifecycle;
 import java.io.IOException;
@@ -16,6 +19,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.PrivateKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** What every command shares: the global options, resolved with their defaults and environment variables. */
@@ -26,6 +36,9 @@ final class CliContext {
     static final String ENV_STORE_PASSWORD = "RELEASE_PILOT_AUDIT_STORE_PASSWORD";
     static final String ENV_SIGNING_KEY = "RELEASE_PILOT_SIGNING_KEY";
     static final String ENV_LIFECYCLE = "RELEASE_PILOT_LIFECYCLE";
+
+    /** How long Ctrl-C waits for a stopped act to record itself and release its lease. */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
 
     private final ReleasePilotCommand root;
     private final CommandSpec spec;
@@ -68,6 +81,49 @@ final class CliContext {
             host = "localhost";
         }
         return new Origin(actor, "cli://" + host);
+    }
+
+    /** This process's run id, {@code cli://HOST/PID@START}: the lease names it, and no other process has it. */
+    RunId runId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "localhost";
+        }
+        ProcessHandle self = ProcessHandle.current();
+        String started = self.info().startInstant().map(Instant::toString).orElse("unknown");
+        return new RunId("cli://" + host + "/" + self.pid() + "@" + started);
+    }
+
+    /**
+     * Waits for an act the command started. Ctrl-C (the JVM shutting down) stops it, and waits a
+     * little for the stop to be recorded and the lease released, before the process ends.
+     */
+    <R> R await(ActHandle<R> handle) {
+        Thread onCtrlC = new Thread(() -> {
+            handle.stop("Ctrl-C");
+            try {
+                handle.completion().get(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException | CancellationException expected) {
+                // Stopped (or not done in time): the process ends either way.
+            }
+        }, "release-pilot-stop");
+        Runtime.getRuntime().addShutdownHook(onCtrlC);
+        try {
+            return handle.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ActCancelledException("interrupted: " + handle.status());
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(onCtrlC);
+            } catch (IllegalStateException shuttingDown) {
+                // Ctrl-C came: the hook is running and finishes the stop.
+            }
+        }
     }
 
     /** The key that signs checkpoints: the one given, or the default one, made on first use. */

@@ -18,6 +18,7 @@ import io.releasepilot.engine.image.RegistryDigests;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -87,6 +88,10 @@ final class DeployCanaryCommand implements Callable<Integer> {
     @Option(names = "--reason", paramLabel = "TEXT", description = "Why the hotfix skips the lifecycle gate.")
     String reason;
 
+    @Option(names = "--wait-for-lock", defaultValue = "0s", paramLabel = "DUR",
+            description = "How long to wait while another run holds the Deployment's lease. Default: ${DEFAULT-VALUE} (exit 3 at once, naming that run).")
+    String waitForLock;
+
     @Override
     public Integer call() {
         CliContext ctx = new CliContext(spec);
@@ -102,10 +107,12 @@ final class DeployCanaryCommand implements Callable<Integer> {
         if (environment != null) {
             lifecycle.requireKnown(environment);
         }
+        Duration leaseWait = Durations.parse("wait-for-lock", waitForLock);
         ctx.validateKubeconfig();
         ProgressListener console = line -> (ctx.json() ? ctx.err() : ctx.out()).println(line);
         try (ActAudit audit = ctx.openAct(ctx.json() ? ctx.err() : ctx.out()); KubernetesClient client = ctx.kubernetesClient()) {
-            CanaryResult r = new CanaryDeploy(client, audit.store(), ctx.origin(), console, lifecycle, new RegistryDigests(REGISTRY_TIMEOUT, null)).deploy(request);
+            CanaryResult r = ctx.await(new CanaryDeploy(client, audit.store(), ctx.origin(), console, lifecycle).withLeaseWait(leaseWait)
+                    .withDigests(new RegistryDigests(REGISTRY_TIMEOUT, null)).start(request, ctx.runId()));
             if (!ctx.json()) {
                 audit.finish(null);
             } else {

@@ -9,6 +9,7 @@ import io.releasepilot.engine.kube.CanaryPromote;
 import io.releasepilot.engine.kube.PromoteRequest;
 import io.releasepilot.engine.kube.PromoteResult;
 import io.releasepilot.engine.release.Lifecycle;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,6 +45,10 @@ final class PromoteCommand implements Callable<Integer> {
             description = "How long the stable Deployment may take to be fully available. Default: ${DEFAULT-VALUE}.")
     String timeout;
 
+    @Option(names = "--wait-for-lock", defaultValue = "0s", paramLabel = "DUR",
+            description = "How long to wait while another run holds the Deployment's lease. Default: ${DEFAULT-VALUE} (exit 3 at once, naming that run).")
+    String waitForLock;
+
     @Override
     public Integer call() {
         CliContext ctx = new CliContext(spec);
@@ -53,10 +58,12 @@ final class PromoteCommand implements Callable<Integer> {
         if (environment != null) {
             lifecycle.requireKnown(environment);
         }
+        Duration leaseWait = Durations.parse("wait-for-lock", waitForLock);
         ctx.validateKubeconfig();
         ProgressListener console = line -> (ctx.json() ? ctx.err() : ctx.out()).println(line);
         try (ActAudit audit = ctx.openAct(ctx.json() ? ctx.err() : ctx.out()); KubernetesClient client = ctx.kubernetesClient()) {
-            PromoteResult r = new CanaryPromote(client, audit.store(), ctx.origin(), console, lifecycle).promote(request);
+            PromoteResult r = ctx.await(new CanaryPromote(client, audit.store(), ctx.origin(), console, lifecycle).withLeaseWait(leaseWait)
+                    .start(request, ctx.runId()));
             if (!ctx.json()) {
                 audit.finish(null);
             } else {

@@ -8,6 +8,7 @@ import io.releasepilot.engine.input.Durations;
 import io.releasepilot.engine.kube.CanaryRollback;
 import io.releasepilot.engine.kube.RollbackRequest;
 import io.releasepilot.engine.kube.RollbackResult;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,15 +41,21 @@ final class RollbackCommand implements Callable<Integer> {
             description = "How long the restored Deployment may take to be fully available. Default: ${DEFAULT-VALUE}.")
     String timeout;
 
+    @Option(names = "--wait-for-lock", defaultValue = "0s", paramLabel = "DUR",
+            description = "How long to wait while another run holds the Deployment's lease. Default: ${DEFAULT-VALUE} (exit 3 at once, naming that run).")
+    String waitForLock;
+
     @Override
     public Integer call() {
         CliContext ctx = new CliContext(spec);
         RollbackRequest request = new RollbackRequest(deploymentOptions.namespace, deploymentOptions.deployment, toRelease, reason == null || reason.isBlank() ? null : reason.strip(),
                 Durations.parsePositive("timeout", timeout), service);
+        Duration leaseWait = Durations.parse("wait-for-lock", waitForLock);
         ctx.validateKubeconfig();
         ProgressListener console = line -> (ctx.json() ? ctx.err() : ctx.out()).println(line);
         try (ActAudit audit = ctx.openAct(ctx.json() ? ctx.err() : ctx.out()); KubernetesClient client = ctx.kubernetesClient()) {
-            RollbackResult r = new CanaryRollback(client, audit.store(), ctx.origin(), console).rollback(request);
+            RollbackResult r = ctx.await(new CanaryRollback(client, audit.store(), ctx.origin(), console).withLeaseWait(leaseWait)
+                    .start(request, ctx.runId()));
             if (!ctx.json()) {
                 audit.finish(null);
             } else {

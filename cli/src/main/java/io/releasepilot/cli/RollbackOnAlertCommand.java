@@ -2,6 +2,9 @@ package io.releasepilot.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.releasepilot.engine.EnvironmentException;
 import io.releasepilot.engine.InvalidInputException;
 import io.releasepilot.engine.alert.AlertSelector;
 import io.releasepilot.engine.alert.AlertSource;
@@ -18,13 +21,13 @@ import io.releasepilot.engine.alert.WatchSubject;
 import io.releasepilot.engine.host.LocalProcessLauncher;
 import io.releasepilot.engine.host.ProgressListener;
 import io.releasepilot.engine.input.Durations;
+import io.releasepilot.engine.kube.CanaryRollback;
+import io.releasepilot.engine.kube.KubeRollbackTarget;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
@@ -111,10 +114,12 @@ final class RollbackOnAlertCommand implements Callable<Integer> {
         }
         // with --output json, standard output carries only the JSON result
         ProgressListener progress = line -> (ctx.json() ? ctx.err() : ctx.out()).println(line);
-        RollbackTargetFactory factory = rollbackTargets();
         try (ActAudit audit = ctx.openAct(ctx.json() ? ctx.err() : ctx.out());
-             RollbackTargetFactory.Opened target = factory.open(ctx, audit.store(), progress, subject.namespace(), subject.deployment());
+             KubernetesClient client = ctx.kubernetesClient();
              AlertSource alertSource = source.get()) {
+            requireDeployment(client, subject.namespace(), subject.deployment());
+            KubeRollbackTarget target = new KubeRollbackTarget(new CanaryRollback(client, audit.store(), ctx.origin(), progress),
+                    subject.namespace(), subject.deployment(), ctx.runId());
             AlertWatch watch = new AlertWatch(alertSource, options, target, subject, audit.store(), ctx.origin(), progress);
             WatchReport report = command.isEmpty() ? watch.watch() : watch.guard(new LocalProcessLauncher(), command);
             print(ctx, audit, target.describe(), report);
@@ -192,10 +197,18 @@ final class RollbackOnAlertCommand implements Callable<Integer> {
         }
     }
 
-    /** A registered target (a test double, a simulated cluster) if there is one, else the Kubernetes rollback. */
-    private static RollbackTargetFactory rollbackTargets() {
-        Iterator<RollbackTargetFactory> found = ServiceLoader.load(RollbackTargetFactory.class).iterator();
-        return found.hasNext() ? found.next() : new KubeRollbackTargets();
+    /** A watch over a Deployment that is not there would roll back nothing when the alert fires: refused before it starts. */
+    private static void requireDeployment(KubernetesClient client, String namespace, String deployment) {
+        boolean exists;
+        try {
+            exists = client.apps().deployments().inNamespace(namespace).withName(deployment).get() != null;
+        } catch (KubernetesClientException e) {
+            throw new EnvironmentException("cannot read deployment " + namespace + "/" + deployment + " at " + client.getMasterUrl()
+                    + ": " + e.getMessage(), e);
+        }
+        if (!exists) {
+            throw new InvalidInputException("deployment", deployment, "an existing Deployment in namespace " + namespace);
+        }
     }
 
     private static void print(CliContext ctx, ActAudit audit, String target, WatchReport report) {

@@ -116,6 +116,8 @@ class KubeCommandsTest {
         assertThat(err).contains("invalid environment: 'STAGING' (expected one of the lifecycle's environments INT, UAT, PROD)");
         assertThat(run("promote", "--namespace", "shop", "--deployment", "web", "--hotfix")).isEqualTo(2);
         assertThat(err).contains("invalid reason: nothing");
+        assertThat(run("rollback", "--namespace", "shop", "--deployment", "web", "--wait-for-lock", "a while")).isEqualTo(2);
+        assertThat(err).contains("invalid wait-for-lock: 'a while'");
 
         assertThat(cluster.dispatcher().requests()).isEqualTo(before);
     }
@@ -166,9 +168,25 @@ class KubeCommandsTest {
         });
 
         assertThat(run("deploy-canary", "--namespace", "shop", "--deployment", "web", "--image", V2)).isEqualTo(3);
-        assertThat(err).contains("deployment shop/web is being changed by another run: promote by carol from https://ci/job/web/12/ "
-                + "(host ci-agent-3, pid 4242, run r-9)");
+        assertThat(err).contains("deployment shop/web is held by another run: r-9 (promote by carol from https://ci/job/web/12/, "
+                + "host ci-agent-3, pid 4242); its lease runs out at 2999-01-01T00:00:00Z");
         assertThat(cluster.client().apps().deployments().inNamespace("shop").withName("web-canary").get()).isNull();
+    }
+
+    @Test
+    void withWaitForLockTheCommandWaitsUntilTheOtherRunsLeaseLapses() {
+        String expires = java.time.Instant.now().plusSeconds(3).toString();
+        cluster.editDeployment("web", d -> {
+            d.getMetadata().setAnnotations(new java.util.HashMap<>(java.util.Map.of("releasepilot.io/lock",
+                    "run=r-9;act=promote;actor=carol;origin=https://ci/job/web/12/;host=ci-agent-3;pid=4242;expires=" + expires)));
+            return d;
+        });
+
+        assertThat(run("deploy-canary", "--namespace", "shop", "--deployment", "web", "--image", V2, "--wait-for-lock", "1m",
+                "--timeout", "30s")).as(err).isZero();
+
+        assertThat(out).contains("[deployCanary] shop/web: waiting up to 1m for the lease of run r-9")
+                .contains("[deployCanary] shop/web: canary at 25% (1/4 ready)");
     }
 
     @Test
@@ -234,14 +252,10 @@ class KubeCommandsTest {
 
     @Test
     void rollbackOnAlertRefusesToWatchADeploymentThatDoesNotExist() {
-        picocli.CommandLine cli = new picocli.CommandLine(new ReleasePilotCommand());
-        cli.parseArgs("--kubeconfig", kubeconfig.toString(), "rollback-on-alert", "--namespace", "shop", "--deployment", "api",
-                "--prometheus", "http://127.0.0.1:9090");
-        CliContext ctx = new CliContext(cli.getSubcommands().get("rollback-on-alert").getCommandSpec());
+        assertThat(run("rollback-on-alert", "--namespace", "shop", "--deployment", "api", "--prometheus", "http://127.0.0.1:9", "--alert", "HighErrorRate",
+                "--window", "1m")).as(err).isEqualTo(2);
 
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new KubeRollbackTargets().open(ctx, null, line -> { }, "shop", "api"))
-                .isInstanceOf(io.releasepilot.engine.InvalidInputException.class)
-                .hasMessage("invalid deployment: 'api' (expected an existing Deployment in namespace shop)");
+        assertThat(err).contains("invalid deployment: 'api' (expected an existing Deployment in namespace shop)");
     }
 
     @Test

@@ -12,6 +12,7 @@ import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.audit.AuditStores;
 import io.releasepilot.engine.audit.CheckpointKeys;
 import io.releasepilot.engine.testing.FreePorts;
+import io.releasepilot.sandbox.cluster.SimulatedCluster;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -21,16 +22,19 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code release-pilot rollback-on-alert} against a real Prometheus scraping a target the test
- * controls; the Kubernetes side is a test double ({@link RecordingRollbackTargets}).
+ * controls; the Kubernetes side is a simulated cluster reached through a kubeconfig, as a user's
+ * cluster would be.
  */
 class RollbackOnAlertCommandTest {
+
+    static final String V1 = "registry.example.com/web@sha256:" + "a".repeat(64);
+    static final String V2 = "registry.example.com/web@sha256:" + "b".repeat(64);
 
     static final String RULES = """
             groups:
@@ -50,25 +54,45 @@ class RollbackOnAlertCommandTest {
     final StringWriter out = new StringWriter();
     final StringWriter err = new StringWriter();
 
+    static SimulatedCluster cluster;
+    static Path kubeconfig;
+
     @BeforeAll
-    static void startPrometheus() {
+    static void startPrometheusAndCluster() throws Exception {
         metrics = MetricsTarget.start();
         prometheus = LocalPrometheus.start(serverDir, metrics, RULES, null);
+        cluster = new SimulatedCluster("shop");
+        kubeconfig = serverDir.resolve("kubeconfig");
+        Files.writeString(kubeconfig, """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: simulated
+                  cluster:
+                    server: %s
+                contexts:
+                - name: simulated
+                  context:
+                    cluster: simulated
+                    user: tester
+                current-context: simulated
+                users:
+                - name: tester
+                  user: {}
+                """.formatted(cluster.url()));
     }
 
     @AfterAll
-    static void stopPrometheus() {
+    static void stopPrometheusAndCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
         if (prometheus != null) {
             prometheus.close();
         }
         if (metrics != null) {
             metrics.close();
         }
-    }
-
-    @BeforeEach
-    void forgetCalls() {
-        RecordingRollbackTargets.CALLS.clear();
     }
 
     @TempDir
@@ -83,6 +107,9 @@ class RollbackOnAlertCommandTest {
     int run(String... args) {
         List<String> all = new ArrayList<>(List.of("--audit-store", storeDir.resolve("store").toString(), "--actor", "tester",
                 "--signing-key", keyDir.resolve("key.pem").toString()));
+        if (!List.of(args).contains("--kubeconfig")) {
+            all.addAll(List.of("--kubeconfig", kubeconfig.toString()));
+        }
         all.addAll(List.of(args));
         return ReleasePilotCommand.run(all.toArray(String[]::new), new PrintWriter(out, true), new PrintWriter(err, true));
     }
@@ -92,6 +119,9 @@ class RollbackOnAlertCommandTest {
 
         @Test
         void firingAlertExitsOneNamingTheAlertAfterTrafficWentToZeroAndTheRollback() {
+            cluster.createApp("web", V1, 4);
+            assertThat(run("deploy-canary", "--namespace", "shop", "--deployment", "web", "--image", V2, "--weight", "25")).as(err.toString())
+                    .isZero();
             metrics.set("canary_error_ratio{service=\"web\",track=\"canary\"}", 0.4);
             await().atMost(Duration.ofSeconds(30)).until(() -> "firing".equals(prometheus.alertState("HighErrorRate", "service", "web")));
 
@@ -101,13 +131,16 @@ class RollbackOnAlertCommandTest {
             assertThat(exit).isEqualTo(1);
             assertThat(err.toString()).contains("error: rolled back shop/web: alert HighErrorRate{").contains("firing since 20")
                     .containsPattern("audit head: seq \\d+ sha256:[0-9a-f]{64}");
-            assertThat(RecordingRollbackTargets.CALLS).containsExactly("open shop/web", "zeroTraffic",
-                    RecordingRollbackTargets.CALLS.get(2), "close");
-            assertThat(RecordingRollbackTargets.CALLS.get(2)).startsWith("rollBack alert HighErrorRate{");
+            assertThat(cluster.client().apps().deployments().inNamespace("shop").withName("web-canary").get()).as("canary removed").isNull();
+            assertThat(cluster.client().apps().deployments().inNamespace("shop").withName("web").get().getSpec().getReplicas()).isEqualTo(4);
             try (AuditStore store = AuditStores.open(new AuditStores.Config(storeDir.resolve("store").toString()))) {
                 List<AuditRecord> fired = store.list(new AuditFilter("web", null, AuditAction.ALERT_FIRED, null, 10));
                 assertThat(fired).hasSize(1);
                 assertThat(fired.get(0).actor()).isEqualTo("tester");
+                assertThat(store.list(new AuditFilter("web", null, AuditAction.TRAFFIC_ZEROED, null, 10))).hasSize(1);
+                List<AuditRecord> rolledBack = store.list(new AuditFilter("web", null, AuditAction.ROLLED_BACK, null, 10));
+                assertThat(rolledBack).hasSize(1);
+                assertThat(rolledBack.get(0).event().reason()).startsWith("alert HighErrorRate{");
             }
         }
 
@@ -118,7 +151,6 @@ class RollbackOnAlertCommandTest {
 
             assertThat(exit).as(err.toString()).isZero();
             assertThat(out.toString()).contains("[rollbackOnAlert] shop/api: watching prometheus").contains("no alert fired for shop/api");
-            assertThat(RecordingRollbackTargets.CALLS).containsExactly("open shop/api", "close");
         }
 
         @Test
@@ -128,7 +160,6 @@ class RollbackOnAlertCommandTest {
 
             assertThat(exit).isEqualTo(3);
             assertThat(err.toString()).contains("failed 3 observations in a row");
-            assertThat(RecordingRollbackTargets.CALLS).doesNotContain("zeroTraffic");
         }
 
         @Test
@@ -148,85 +179,95 @@ class RollbackOnAlertCommandTest {
 
             assertThat(exit).isEqualTo(2);
             assertThat(err.toString()).contains("invalid promql: 'sum(rate(x[5m]' (expected an expression Prometheus accepts; it said: ");
-            assertThat(RecordingRollbackTargets.CALLS).doesNotContain("zeroTraffic");
         }
     }
 
     @Nested
     class BadInput {
 
-        void assertRefusedBeforeAnything(int exit, String message) {
+        void assertRefusedBeforeAnything(int exit, String message, long requestsBefore) {
             assertThat(exit).isEqualTo(2);
             assertThat(err.toString()).contains(message);
-            assertThat(RecordingRollbackTargets.CALLS).as("nothing opened").isEmpty();
+            assertThat(cluster.dispatcher().requests()).as("cluster not contacted").isEqualTo(requestsBefore);
             assertThat(Files.exists(storeDir.resolve("store"))).as("store not opened").isFalse();
         }
 
         @Test
         void noSource() {
+            long before = cluster.dispatcher().requests();
             assertRefusedBeforeAnything(run("rollback-on-alert", "--namespace", "shop", "--deployment", "web", "--alert", "X"),
-                    "invalid source: nothing (expected exactly one source: --prometheus URL, --alertmanager URL");
+                    "invalid source: nothing (expected exactly one source: --prometheus URL, --alertmanager URL", before);
         }
 
         @Test
         void twoSources() {
+            long before = cluster.dispatcher().requests();
             assertRefusedBeforeAnything(run("rollback-on-alert", "--namespace", "shop", "--deployment", "web", "--alert", "X",
-                    "--prometheus", "http://p:9090", "--alertmanager", "http://a:9093"), "invalid source: '--prometheus and --alertmanager'");
+                    "--prometheus", "http://p:9090", "--alertmanager", "http://a:9093"), "invalid source: '--prometheus and --alertmanager'", before);
         }
 
         @Test
         void unparseableUrl() {
+            long before = cluster.dispatcher().requests();
             assertRefusedBeforeAnything(run("rollback-on-alert", "--namespace", "shop", "--deployment", "web", "--alert", "X",
-                    "--alertmanager", "am:9093"), "invalid alertmanager: 'am:9093' (expected an http or https URL");
+                    "--alertmanager", "am:9093"), "invalid alertmanager: 'am:9093' (expected an http or https URL", before);
         }
 
         @Test
         void unparseableMatcher() {
+            long before = cluster.dispatcher().requests();
             assertRefusedBeforeAnything(run("rollback-on-alert", "--namespace", "shop", "--deployment", "web",
-                    "--prometheus", "http://p:9090", "--matcher", "track=~\"(canary\""), "invalid matcher: 'track=~\"(canary\"'");
+                    "--prometheus", "http://p:9090", "--matcher", "track=~\"(canary\""), "invalid matcher: 'track=~\"(canary\"'", before);
         }
 
         @Test
         void unparseableDuration() {
+            long before = cluster.dispatcher().requests();
             assertRefusedBeforeAnything(run("rollback-on-alert", "--namespace", "shop", "--deployment", "web", "--alert", "X",
-                    "--prometheus", "http://p:9090", "--window", "ten minutes"), "invalid window: 'ten minutes'");
+                    "--prometheus", "http://p:9090", "--window", "ten minutes"), "invalid window: 'ten minutes'", before);
         }
 
         @Test
         void failureLimitBelowOne() {
+            long before = cluster.dispatcher().requests();
             assertRefusedBeforeAnything(run("rollback-on-alert", "--namespace", "shop", "--deployment", "web", "--alert", "X",
-                    "--prometheus", "http://p:9090", "--failure-limit", "0"), "invalid failure-limit: '0' (expected a whole number of at least 1");
+                    "--prometheus", "http://p:9090", "--failure-limit", "0"), "invalid failure-limit: '0' (expected a whole number of at least 1", before);
         }
 
         @Test
         void unknownOnErrorPolicy() {
+            long before = cluster.dispatcher().requests();
             assertRefusedBeforeAnything(run("rollback-on-alert", "--namespace", "shop", "--deployment", "web", "--alert", "X",
-                    "--prometheus", "http://p:9090", "--on-error", "retry"), "invalid on-error: 'retry' (expected fail, rollback or ignore)");
+                    "--prometheus", "http://p:9090", "--on-error", "retry"), "invalid on-error: 'retry' (expected fail, rollback or ignore)", before);
         }
 
         @Test
         void promQlWithoutThreshold() {
+            long before = cluster.dispatcher().requests();
             assertRefusedBeforeAnything(run("rollback-on-alert", "--namespace", "shop", "--deployment", "web",
-                    "--prometheus", "http://p:9090", "--promql", "up"), "invalid threshold: nothing");
+                    "--prometheus", "http://p:9090", "--promql", "up"), "invalid threshold: nothing", before);
         }
 
         @Test
         void unscopedPrometheusWatch() {
+            long before = cluster.dispatcher().requests();
             assertRefusedBeforeAnything(run("rollback-on-alert", "--namespace", "shop", "--deployment", "web",
-                    "--prometheus", "http://p:9090"), "so only the canary's alerts count");
+                    "--prometheus", "http://p:9090"), "so only the canary's alerts count", before);
         }
 
         @Test
         void missingKubeconfig() {
+            long before = cluster.dispatcher().requests();
             assertRefusedBeforeAnything(run("--kubeconfig", storeDir.resolve("no-such-kubeconfig").toString(), "rollback-on-alert",
                     "--namespace", "shop", "--deployment", "web", "--alert", "X", "--prometheus", "http://p:9090"),
-                    "invalid kubeconfig: '" + storeDir.resolve("no-such-kubeconfig") + "' (expected a readable kubeconfig file)");
+                    "invalid kubeconfig: '" + storeDir.resolve("no-such-kubeconfig") + "' (expected a readable kubeconfig file)", before);
         }
 
         @Test
         void badNamespace() {
+            long before = cluster.dispatcher().requests();
             assertRefusedBeforeAnything(run("rollback-on-alert", "--namespace", "Shop_1", "--deployment", "web", "--alert", "X",
-                    "--prometheus", "http://p:9090"), "invalid namespace: 'Shop_1'");
+                    "--prometheus", "http://p:9090"), "invalid namespace: 'Shop_1'", before);
         }
     }
 }

@@ -177,7 +177,7 @@ public final class AlertBenchmark {
 
         @Override
         public void zeroTraffic() {
-            rollback.zeroCanaryTraffic(NAMESPACE, "web");
+            rollback.zeroCanaryTraffic(NAMESPACE, "web", "bench alert: HighErrorRate fired");
             stamp.zeroTraffic();
         }
 

@@ -18,6 +18,16 @@ public class LeaseConflictException extends EnvironmentException {
         this.expires = expires;
     }
 
+    /**
+     * @param doing what the holder does and who it is, e.g. {@code deployCanary by alice from https://ci/job/web/7/, host ci-1, pid 42}
+     */
+    public LeaseConflictException(String object, String holder, String doing, Instant expires) {
+        super(object + " is held by another run: " + holder + " (" + doing + "); its lease runs out at " + expires
+                + " unless it is renewed. Wait for it to finish, or retry with a wait for the lease (--wait-for-lock DUR)");
+        this.holder = holder;
+        this.expires = expires;
+    }
+
     /** The run id of the holder, as it recorded itself. */
     public String holder() {
         return holder;

@@ -15,6 +15,8 @@ public enum AuditAction {
     PROMOTED(Effect.STABLE),
     ROLLED_BACK(Effect.STABLE),
     ALERT_FIRED(Effect.NONE),
+    /** The emergency brake: a canary's traffic went to 0 at once; the canary stays until a rollback removes it. */
+    TRAFFIC_ZEROED(Effect.NONE),
     GATE_DENIED(Effect.NONE),
     HOTFIX(Effect.NONE),
     MANUAL_CHANGE(Effect.STABLE),

@@ -4,5 +4,7 @@ package io.releasepilot.engine.audit;
 public enum Outcome {
     SUCCEEDED,
     FAILED,
-    DENIED
+    DENIED,
+    /** The host stopped the act (a Jenkins abort, Ctrl-C); what it had done is left as recorded on the target. */
+    CANCELLED
 }

@@ -1,9 +1,15 @@
 package io.releasepilot.engine.kube;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.releasepilot.engine.DeploymentFailedException;
+import io.releasepilot.engine.InvalidInputException;
+import io.releasepilot.engine.act.ActCancelledException;
+import io.releasepilot.engine.act.ActScheduler;
+import io.releasepilot.engine.act.LeaseConflictException;
+import io.releasepilot.engine.act.RunId;
 import io.releasepilot.engine.audit.AuditAction;
 import io.releasepilot.engine.audit.AuditEvent;
 import io.releasepilot.engine.audit.AuditFilter;
@@ -16,15 +22,20 @@ import io.releasepilot.engine.release.GateDecision;
 import io.releasepilot.engine.release.Lifecycle;
 import io.releasepilot.engine.release.ReleaseLedger;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
- * What the canary acts share: the cluster, the trail, who acts, where lines go, and the run id
- * that names this run in the lock. A resumed run (e.g. a Jenkins execution after a restart)
- * passes the id it had, so it takes its own lock back.
+ * What the canary acts share: the cluster, the trail, who acts, where lines go, the scheduler the
+ * acts' waits and lease renewals run on, how long a lease lives and how long an act may wait for
+ * another run's lease.
  */
 final class CanaryRun {
 
@@ -36,19 +47,110 @@ final class CanaryRun {
     final Origin origin;
     final ProgressListener progress;
     final Lifecycle lifecycle;
-    final String runId;
+    final ScheduledExecutorService scheduler;
+    final Duration leaseTtl;
+    final Duration leaseWait;
 
-    CanaryRun(KubernetesClient client, AuditStore store, Origin origin, ProgressListener progress, Lifecycle lifecycle, String runId) {
+    CanaryRun(KubernetesClient client, AuditStore store, Origin origin, ProgressListener progress, Lifecycle lifecycle,
+              ScheduledExecutorService scheduler, Duration leaseTtl, Duration leaseWait) {
         this.client = Objects.requireNonNull(client, "client");
         this.store = Objects.requireNonNull(store, "store");
         this.origin = Objects.requireNonNull(origin, "origin");
         this.progress = Objects.requireNonNull(progress, "progress");
         this.lifecycle = Objects.requireNonNull(lifecycle, "lifecycle");
-        this.runId = runId == null ? UUID.randomUUID().toString() : runId;
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        this.leaseTtl = Objects.requireNonNull(leaseTtl, "leaseTtl");
+        this.leaseWait = Objects.requireNonNull(leaseWait, "leaseWait");
     }
 
-    RunLock lock(String act, Duration ttl) {
-        return RunLock.mine(runId, origin, act, ttl);
+    CanaryRun(KubernetesClient client, AuditStore store, Origin origin, ProgressListener progress, Lifecycle lifecycle) {
+        this(client, store, origin, progress, lifecycle, ActScheduler.shared(), RunLock.TTL, Duration.ZERO);
+    }
+
+    /** The same, with a bounded wait for another run's lease. */
+    CanaryRun withLeaseWait(Duration wait) {
+        if (wait == null || wait.isNegative()) {
+            throw new InvalidInputException("wait-for-lock", wait == null ? null : wait.toString(), "a duration such as 0s, 30s or 5m");
+        }
+        return new CanaryRun(client, store, origin, progress, lifecycle, scheduler, leaseTtl, wait);
+    }
+
+    /** The same, with leases living {@code ttl} (tests use a short one). */
+    CanaryRun withLeaseTtl(Duration ttl) {
+        return new CanaryRun(client, store, origin, progress, lifecycle, scheduler, ttl, leaseWait);
+    }
+
+    /** The same, for one act: its lines also become the act's status. */
+    CanaryRun forAct(KubeAct<?> act) {
+        return new CanaryRun(client, store, origin, act.console(progress), lifecycle, scheduler, leaseTtl, leaseWait);
+    }
+
+    /** A run id for an act whose caller gave none (a test, a benchmark): unique, never resumed. */
+    static RunId newRunId() {
+        return new RunId("engine://" + RunLock.localHost() + "/" + UUID.randomUUID());
+    }
+
+    /** How an act ended from outside is audited: CANCELLED when the host stopped it, else FAILED (the brake, a lost lease). */
+    AuditRecord auditAbort(AuditEvent.Builder record, RuntimeException reason, String operation) {
+        Outcome outcome = reason instanceof ActCancelledException ? Outcome.CANCELLED : Outcome.FAILED;
+        return auditOnce(record.outcome(outcome).detail("failure", reason.getMessage()), operation);
+    }
+
+    /** What an act's body gets once its lease is held. */
+    record Held(KubeAct<?> act, CanaryRun run, DeploymentTarget target, DeploymentTarget cleanup, LeaseKeeper lease) {
+    }
+
+    /**
+     * Starts an act on a Deployment: takes the lease in one write that also records the act
+     * ({@link ActRecord}: run id, absolute deadline, request), keeps the lease renewed, and runs
+     * {@code body} once the lease is held: on the caller's thread when it was free, on the
+     * scheduler after a wait for it. However the body ends, the lease is released.
+     *
+     * @param recordedDeadline the deadline a resumed act keeps; null for a new act (now + timeout)
+     * @param clearsBrake      whether the first write takes the brake off (an explicit new deploy-canary)
+     * @param brakeStops       whether the brake stops the act (deploy, promote; not rollback)
+     * @throws LeaseConflictException when another run holds the lease and no wait was allowed
+     */
+    <R> KubeAct<R> launch(String actName, RunId runId, DeploymentTarget plain, Duration timeout, Instant recordedDeadline,
+                          JsonNode request, boolean clearsBrake, boolean brakeStops,
+                          Function<Held, CompletableFuture<R>> body) {
+        Instant planned = recordedDeadline != null ? recordedDeadline : Instant.now().plus(leaseWait).plus(timeout);
+        KubeAct<R> act = new KubeAct<>(actName, runId, plain.label(), planned, scheduler);
+        CanaryRun actRun = forAct(act);
+        LeaseKeeper lease = new LeaseKeeper(plain, RunLock.mine(runId, origin, actName, leaseTtl), scheduler, leaseTtl);
+        DeploymentTarget cleanup = plain.guarded(current -> plain.checkHeld(current, lease.current()));
+        DeploymentTarget target = plain.guarded(current -> {
+            act.checkGoing();
+            plain.checkHeld(current, lease.current());
+            Brake brake = brakeStops ? Brake.of(current) : null;
+            if (brake != null) {
+                act.abort(brake.stopped(actName, plain.label()));
+                act.checkGoing();
+            }
+        });
+        Instant[] deadline = {planned};
+        UnaryOperator<Deployment> firstWrite = d -> {
+            deadline[0] = recordedDeadline != null ? recordedDeadline : Instant.now().plus(timeout);
+            new ActRecord(runId.value(), actName, deadline[0], request).writeTo(d);
+            if (clearsBrake) {
+                Brake.clear(d);
+            }
+            return d;
+        };
+        CompletableFuture<Void> held = lease.acquireWithin(leaseWait, firstWrite,
+                line -> actRun.progress.line("[%s] %s: %s", actName, plain.label(), line));
+        CompletableFuture<R> done = held.thenCompose(ignored -> {
+            act.deadline(deadline[0]);
+            lease.keepRenewed(current -> {
+                Brake brake = brakeStops ? Brake.of(current) : null;
+                if (brake != null) {
+                    act.abort(brake.stopped(actName, plain.label()));
+                }
+            }, act::abort);
+            return body.apply(new Held(act, actRun, target, cleanup, lease));
+        });
+        act.finish(done, lease::release);
+        return act;
     }
 
     static String newOperation() {
@@ -119,23 +221,21 @@ final class CanaryRun {
      * Waits until {@code wanted} pods of the canary run {@code image} and are ready; fails early
      * when one of them restarts more than {@link #RESTART_LIMIT} times.
      */
-    InformerWait.Result awaitCanaryReady(DeploymentTarget target, java.util.Map<String, String> podLabels, String container, String image,
-                                         int wanted, Duration timeout, String act, int weight) {
+    CompletableFuture<InformerWait.Result> awaitCanaryReady(KubeAct<?> act, DeploymentTarget target, java.util.Map<String, String> podLabels,
+                                                            String container, String image, int wanted, Instant deadline, int weight) {
         String label = target.label();
-        return new InformerWait<Pod>(
+        return act.waitFor(new InformerWait<Pod>(
                 client.pods().inNamespace(target.namespace()).withLabels(podLabels),
                 pods -> PodChecks.canaryReadiness(pods, container, image, wanted, RESTART_LIMIT),
-                timeout,
-                line -> progress.line("[%s] %s: canary at %d%% (%s)", act, label, weight, line)).await();
+                line -> progress.line("[%s] %s: canary at %d%% (%s)", act.act(), label, weight, line)).start(scheduler, deadline));
     }
 
     /** Waits until the stable Deployment has rolled out completely: every replica updated and available. */
-    InformerWait.Result awaitStableAvailable(DeploymentTarget target, Duration timeout, String act) {
+    CompletableFuture<InformerWait.Result> awaitStableAvailable(KubeAct<?> act, DeploymentTarget target, Instant deadline) {
         String label = target.label();
-        return new InformerWait<Deployment>(
+        return act.waitFor(new InformerWait<Deployment>(
                 client.apps().deployments().inNamespace(target.namespace()).withField("metadata.name", target.name()),
                 deployments -> PodChecks.fullyAvailable(deployments, target.name()),
-                timeout,
-                line -> progress.line("[%s] %s: stable %s", act, label, line)).await();
+                line -> progress.line("[%s] %s: stable %s", act.act(), label, line)).start(scheduler, deadline));
     }
 }

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
@@ -34,11 +35,33 @@ final class DeploymentTarget {
     private final KubernetesClient client;
     private final String namespace;
     private final String name;
+    private final Consumer<Deployment> guard;
 
     DeploymentTarget(KubernetesClient client, String namespace, String name) {
+        this(client, namespace, name, null);
+    }
+
+    private DeploymentTarget(KubernetesClient client, String namespace, String name, Consumer<Deployment> guard) {
         this.client = client;
         this.namespace = namespace;
         this.name = name;
+        this.guard = guard;
+    }
+
+    /**
+     * The same target whose every write first runs {@code check} on a fresh read of the stable
+     * Deployment (the act still going, its lease still held, no brake): a check that throws stops
+     * the write. Writes of the stable Deployment itself check the read they are built on.
+     */
+    DeploymentTarget guarded(Consumer<Deployment> check) {
+        return new DeploymentTarget(client, namespace, name, check);
+    }
+
+    /** Runs the guard on a fresh read of the stable Deployment, before a write of another object. */
+    private void checkGuard() {
+        if (guard != null) {
+            guard.accept(requireStable());
+        }
     }
 
     String namespace() {
@@ -120,19 +143,40 @@ final class DeploymentTarget {
     Deployment changeStable(RunLock lock, UnaryOperator<Deployment> change) {
         return update("deployment " + label(), stableResource()::get, current -> {
             checkHeld(current, lock);
+            if (guard != null) {
+                guard.accept(current);
+            }
             Deployment next = change.apply(new DeploymentBuilder(current).build());
             annotations(next).put(RunLock.ANNOTATION, lock.encode());
             return next;
         });
     }
 
-    /** Takes the lock, or fails with a conflict naming the run that holds it. */
-    Deployment acquire(RunLock lock) {
+    /**
+     * Takes the lease in one write that also applies {@code firstWrite}, or fails with a conflict
+     * naming the run that holds it.
+     */
+    Deployment acquire(RunLock lock, UnaryOperator<Deployment> firstWrite) {
         return update("deployment " + label(), stableResource()::get, current -> {
             String held = annotations(current).get(RunLock.ANNOTATION);
             if (held != null && !RunLock.decode(held).yieldsTo(lock)) {
                 throw RunLock.decode(held).conflict(namespace, name);
             }
+            Deployment next = firstWrite.apply(new DeploymentBuilder(current).build());
+            annotations(next).put(RunLock.ANNOTATION, lock.encode());
+            return next;
+        });
+    }
+
+    /**
+     * Writes the renewed lease if this run still holds it (or nobody does: it was removed by hand
+     * while the act runs); {@code onRead} sees the Deployment as read. Another run's lease (ours
+     * lapsed and it took the Deployment) is a conflict.
+     */
+    void renew(RunLock lock, Consumer<Deployment> onRead) {
+        update("deployment " + label(), stableResource()::get, current -> {
+            onRead.accept(current);
+            checkHeld(current, lock);
             Deployment next = new DeploymentBuilder(current).build();
             annotations(next).put(RunLock.ANNOTATION, lock.encode());
             return next;
@@ -152,13 +196,12 @@ final class DeploymentTarget {
         });
     }
 
-    private void checkHeld(Deployment current, RunLock lock) {
+    /** Fails with the conflict when another run's live lease is on the Deployment. */
+    void checkHeld(Deployment current, RunLock lock) {
         String held = annotations(current).get(RunLock.ANNOTATION);
-        if (held == null || !RunLock.decode(held).run().equals(lock.run())) {
-            RunLock other = held == null ? null : RunLock.decode(held);
-            if (other != null && !other.yieldsTo(lock)) {
-                throw other.conflict(namespace, name);
-            }
+        RunLock other = held == null ? null : RunLock.decode(held);
+        if (other != null && !other.sameRun(lock) && !other.yieldsTo(lock)) {
+            throw other.conflict(namespace, name);
         }
     }
 
@@ -170,6 +213,7 @@ final class DeploymentTarget {
      */
     Deployment ensureCanary(Deployment stable, String container, String image, int replicas, Map<String, String> podLabels,
                             Map<String, String> selector) {
+        checkGuard();
         Deployment existing = readCanary();
         if (existing == null) {
             Deployment fresh = newCanary(stable, container, image, replicas, podLabels, selector);
@@ -218,27 +262,25 @@ final class DeploymentTarget {
 
     /** Sets the canary's replica count if it exists; returns whether it exists. */
     boolean scaleCanary(int replicas) {
+        checkGuard();
         Deployment result = update("deployment " + namespace + "/" + canaryName(), canaryResource()::get, current ->
                 replicasOf(current) == replicas ? null : new DeploymentBuilder(current).editSpec().withReplicas(replicas).endSpec().build());
         return result != null;
     }
 
-    /**
-     * Gives the stable Deployment its replicas back without the lock: the emergency brake must
-     * work while another run holds it. The write is still resourceVersion-locked.
-     */
-    void restoreStableReplicas(int replicas) {
-        update("deployment " + label(), stableResource()::get, current ->
-                replicasOf(current) == replicas ? null : new DeploymentBuilder(current).editSpec().withReplicas(replicas).endSpec().build());
+    /** Changes the stable Deployment without a lease (the brake), still resourceVersion-locked; {@code change} returns null for no write. */
+    Deployment changeStableUnleased(UnaryOperator<Deployment> change) {
+        return update("deployment " + label(), stableResource()::get, current -> change.apply(new DeploymentBuilder(current).build()));
     }
 
     /** Deletes the canary Deployment; nothing to do when it is gone already. */
     void deleteCanary() {
+        checkGuard();
         call("delete deployment " + namespace + "/" + canaryName(), () -> canaryResource().delete());
     }
 
     private Deployment update(String what, Supplier<Deployment> read, UnaryOperator<Deployment> change) {
-        return updateObject(what, read, change);
+        return write(what, read, change);
     }
 
     static Map<String, String> annotations(Deployment d) {
@@ -250,6 +292,11 @@ final class DeploymentTarget {
 
     /** Read-modify-write of any object with resourceVersion locking, retried on 409; {@code change} returns null for no write. */
     <T extends HasMetadata> T updateObject(String what, Supplier<T> read, UnaryOperator<T> change) {
+        checkGuard();
+        return write(what, read, change);
+    }
+
+    private <T extends HasMetadata> T write(String what, Supplier<T> read, UnaryOperator<T> change) {
         for (int attempt = 1; ; attempt++) {
             T current = call("read " + what, read);
             if (current == null) {
@@ -272,6 +319,7 @@ final class DeploymentTarget {
 
     /** Creates an object; one that exists already (a retried or resumed create) is left as it is. */
     <T extends HasMetadata> void createIfAbsent(String what, T object) {
+        checkGuard();
         try {
             client.resource(object).create();
         } catch (KubernetesClientException e) {

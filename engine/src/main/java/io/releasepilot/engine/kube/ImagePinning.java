@@ -25,6 +25,13 @@ final class ImagePinning {
         this.progress = progress;
     }
 
+    /** The request with its image pinned. */
+    CanaryRequest pin(CanaryRequest r, String environment, String act, String label) {
+        ContainerImage pinned = pin(r.image(), environment, act, label);
+        return pinned.equals(r.image()) ? r : new CanaryRequest(r.namespace(), r.deployment(), pinned, r.container(), r.weight(), r.traffic(),
+                r.environment(), r.service(), r.timeout(), r.hotfix(), r.reason(), r.smokeChecks(), r.strategy(), r.scaleDownDelay());
+    }
+
     ContainerImage pin(ContainerImage image, String environment, String act, String label) {
         if (image.reference().contains("@")) {
             return image;

@@ -1,6 +1,7 @@
 package io.releasepilot.engine.kube;
 
-import io.releasepilot.engine.EnvironmentException;
+import io.releasepilot.engine.act.LeaseConflictException;
+import io.releasepilot.engine.act.RunId;
 import io.releasepilot.engine.host.Origin;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -12,10 +13,13 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Who is changing a Deployment now, recorded in the {@code releasepilot.io/lock} annotation of the
- * stable Deployment and written with resourceVersion locking, so of two runs at once exactly one
- * holds it. A lock lapses at its expiry, or at once when its holder was a process on this host
- * that is gone (a killed CLI run); a resumed run that presents the same run id takes it back.
+ * The lease of the run changing a Deployment now, recorded in the {@code releasepilot.io/lock}
+ * annotation of the stable Deployment and written with resourceVersion locking, so of two runs at
+ * once exactly one holds it. It has a short time to live ({@link #TTL}) that its holder renews in
+ * the background while the act runs, and is released when the act ends however it ends. A lease
+ * lapses at its expiry (its holder stopped renewing: it died), or at once when its holder was a
+ * process on this host that is gone (a killed CLI run); a resumed run that presents the same run
+ * id takes it back.
  *
  * @param run     the id of the run holding it
  * @param actor   who runs it
@@ -23,21 +27,32 @@ import java.util.Objects;
  * @param host    the machine of the holding process
  * @param pid     the holding process
  * @param act     what it is doing (deployCanary, promote, rollback)
- * @param expires when it lapses if never released
+ * @param expires when it lapses unless renewed
  */
 public record RunLock(String run, String actor, String origin, String host, long pid, String act, Instant expires) {
 
     public static final String ANNOTATION = CanaryState.PREFIX + "lock";
+    /** How long a lease lives without renewal: a dead holder blocks others for at most this long. */
+    public static final Duration TTL = Duration.ofSeconds(30);
 
     public RunLock {
         Objects.requireNonNull(run, "run");
         Objects.requireNonNull(expires, "expires");
     }
 
-    /** A lock for this process, acting for {@code origin}, that lapses after {@code ttl}. */
-    static RunLock mine(String runId, Origin origin, String act, Duration ttl) {
-        return new RunLock(runId, origin.actor(), origin.origin(), localHost(), ProcessHandle.current().pid(), act,
+    /** A lease for this process, acting as run {@code runId} for {@code origin}, that lapses after {@code ttl}. */
+    static RunLock mine(RunId runId, Origin origin, String act, Duration ttl) {
+        return new RunLock(runId.value(), origin.actor(), origin.origin(), localHost(), ProcessHandle.current().pid(), act,
                 Instant.now().plus(ttl));
+    }
+
+    /** The same lease, living {@code ttl} from now. */
+    RunLock renewed(Duration ttl) {
+        return new RunLock(run, actor, origin, host, pid, act, Instant.now().plus(ttl));
+    }
+
+    boolean sameRun(RunLock other) {
+        return run.equals(other.run);
     }
 
     static String localHost() {
@@ -91,12 +106,9 @@ public record RunLock(String run, String actor, String origin, String host, long
         }
     }
 
-    /** The error a run gets when another run holds the Deployment. */
-    EnvironmentException conflict(String namespace, String deployment) {
-        return new EnvironmentException(String.format(java.util.Locale.ROOT,
-                "deployment %s/%s is being changed by another run: %s by %s from %s (host %s, pid %d, run %s), "
-                        + "lock held until %s. Wait for it to finish; if that run is dead, remove the lock with "
-                        + "`kubectl -n %s annotate deployment %s %s-`",
-                namespace, deployment, act, actor, origin, host, pid, run, expires, namespace, deployment, ANNOTATION));
+    /** The error a run gets when this lease, another run's, is on the Deployment. */
+    LeaseConflictException conflict(String namespace, String deployment) {
+        return new LeaseConflictException("deployment " + namespace + "/" + deployment, run,
+                String.format(java.util.Locale.ROOT, "%s by %s from %s, host %s, pid %d", act, actor, origin, host, pid), expires);
     }
 }

@@ -1,7 +1,6 @@
 package io.releasepilot.engine.kube;
 
 import io.releasepilot.engine.InvalidInputException;
-import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpClient;
@@ -9,7 +8,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -56,46 +59,40 @@ public record SmokeCheck(URI url, int expectedStatus, int attempts, Duration int
     }
 
     /**
-     * Runs the check; returns null when it passed, else what the last attempt saw.
+     * Runs the check without holding a thread: each attempt is an asynchronous request, the pause
+     * between attempts a timer on {@code scheduler}. Completes with null when it passed, else with
+     * what the last attempt saw.
      *
      * @param progress called once per failed attempt, with what it saw
      */
-    String run(HttpClient http, java.util.function.Consumer<String> progress) {
-        String last = null;
-        for (int attempt = 1; attempt <= attempts; attempt++) {
-            last = once(http);
-            if (last == null) {
-                return null;
-            }
-            progress.accept("smoke check " + url + " attempt " + attempt + "/" + attempts + ": " + last);
-            if (attempt < attempts && !pause()) {
-                return "interrupted";
-            }
-        }
-        return "smoke check " + url + " failed " + attempts + " times, last: " + last;
+    CompletableFuture<String> run(HttpClient http, ScheduledExecutorService scheduler, Consumer<String> progress) {
+        return attempt(http, scheduler, progress, 1);
     }
 
-    private String once(HttpClient http) {
-        try {
-            HttpResponse<Void> response = http.send(HttpRequest.newBuilder(url).timeout(REQUEST_TIMEOUT).GET().build(),
-                    HttpResponse.BodyHandlers.discarding());
-            return response.statusCode() == expectedStatus ? null
-                    : "HTTP " + response.statusCode() + ", expected " + expectedStatus;
-        } catch (IOException e) {
-            return "no answer (" + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "interrupted";
-        }
+    private CompletableFuture<String> attempt(HttpClient http, ScheduledExecutorService scheduler, Consumer<String> progress, int attempt) {
+        return once(http).thenCompose(seen -> {
+            if (seen == null) {
+                return CompletableFuture.completedFuture(null);
+            }
+            progress.accept("smoke check " + url + " attempt " + attempt + "/" + attempts + ": " + seen);
+            if (attempt >= attempts) {
+                return CompletableFuture.completedFuture("smoke check " + url + " failed " + attempts + " times, last: " + seen);
+            }
+            Executor later = CompletableFuture.delayedExecutor(interval.toMillis(), TimeUnit.MILLISECONDS, scheduler);
+            return CompletableFuture.supplyAsync(() -> null, later).thenCompose(ignored -> attempt(http, scheduler, progress, attempt + 1));
+        });
     }
 
-    private boolean pause() {
-        try {
-            TimeUnit.MILLISECONDS.sleep(interval.toMillis());
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+    private CompletableFuture<String> once(HttpClient http) {
+        return http.sendAsync(HttpRequest.newBuilder(url).timeout(REQUEST_TIMEOUT).GET().build(), HttpResponse.BodyHandlers.discarding())
+                .handle((response, failed) -> {
+                    if (failed == null) {
+                        return response.statusCode() == expectedStatus ? null
+                                : "HTTP " + response.statusCode() + ", expected " + expectedStatus;
+                    }
+                    Throwable e = failed instanceof java.util.concurrent.CompletionException && failed.getCause() != null
+                            ? failed.getCause() : failed;
+                    return "no answer (" + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")";
+                });
     }
 }

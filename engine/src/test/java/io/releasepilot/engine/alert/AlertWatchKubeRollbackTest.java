@@ -16,6 +16,8 @@ import io.releasepilot.engine.host.Origin;
 import io.releasepilot.engine.kube.CanaryDeploy;
 import io.releasepilot.engine.kube.CanaryRequest;
 import io.releasepilot.engine.kube.CanaryRollback;
+import io.releasepilot.engine.kube.KubeRollbackTarget;
+import io.releasepilot.engine.act.RunId;
 import io.releasepilot.engine.kube.ContainerImage;
 import io.releasepilot.engine.kube.TrafficRouting;
 import io.releasepilot.sandbox.cluster.SimulatedCluster;
@@ -56,22 +58,7 @@ class AlertWatchKubeRollbackTest {
             metrics.set("canary_error_ratio{service=\"web\",track=\"canary\"}", 0.3);
             await().atMost(Duration.ofSeconds(30)).until(() -> "firing".equals(prometheus.alertState("HighErrorRate", "service", "web")));
             CanaryRollback rollback = new CanaryRollback(cluster.client(), store, ORIGIN, progress);
-            RollbackTarget target = new RollbackTarget() {
-                @Override
-                public void zeroTraffic() {
-                    rollback.zeroCanaryTraffic("shop", "web");
-                }
-
-                @Override
-                public void rollBack(String reason) {
-                    rollback.rollback("shop", "web", reason);
-                }
-
-                @Override
-                public String describe() {
-                    return "shop/web";
-                }
-            };
+            RollbackTarget target = new KubeRollbackTarget(rollback, "shop", "web", new RunId("cli://test/1@1"));
             AlertWatch watch = new AlertWatch(PrometheusAlerts.of(prometheus.url().toString(),
                     AlertSelector.parse(List.of("HighErrorRate"), List.of("track=\"canary\"", "service=\"web\"")), Duration.ofSeconds(2)),
                     new WatchOptions(Duration.ofSeconds(30), Duration.ofMillis(200), 1, OnError.FAIL, 3), target,
@@ -88,7 +75,7 @@ class AlertWatchKubeRollbackTest {
             assertThat(records).extracting(r -> r.event().action())
                     .containsSubsequence(AuditAction.CANARY_STARTED, AuditAction.ALERT_FIRED, AuditAction.ROLLED_BACK);
             assertThat(progress.text().indexOf("canary traffic set to 0%"))
-                    .isLessThan(progress.text().indexOf("[rollback] shop/web: canary traffic at 0%, restoring"));
+                    .isLessThan(progress.text().indexOf("[rollback] shop/web: restoring"));
         }
     }
 }

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.releasepilot.engine.DeploymentFailedException;
 import io.releasepilot.engine.InvalidInputException;
+import io.releasepilot.engine.audit.AuditAction;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -78,7 +79,7 @@ class BlueGreenTest {
         CompletableFuture<PromoteResult> promote = CompletableFuture.supplyAsync(() -> k.promote().promote(KubeFixture.promoteIn("web", "INT")));
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> PREVIEW_SELECTOR.equals(serviceSelector()));
 
-        k.rollback().zeroCanaryTraffic(NS, "web");
+        k.rollback().zeroCanaryTraffic(NS, "web", "error rate above 5%");
 
         assertThat(serviceSelector()).isEqualTo(STABLE_SELECTOR);
         assertThatThrownBy(promote::join).hasCauseInstanceOf(DeploymentFailedException.class)
@@ -86,8 +87,10 @@ class BlueGreenTest {
         k.rollback().rollback(NS, "web", "alert during the scale-down delay");
         assertThat(k.imageOf("web")).isEqualTo(V1);
         assertThat(k.deployment("web-canary")).isNull();
+        // The brake's record and the stopped promote's are written by two acts at once: either may come first.
         assertThat(k.records()).extracting(r -> r.event().action() + " " + r.event().outcome())
-                .containsExactly("CANARY_STARTED SUCCEEDED", "PROMOTED FAILED", "ROLLED_BACK SUCCEEDED");
+                .containsExactlyInAnyOrder("CANARY_STARTED SUCCEEDED", "PROMOTED FAILED", "TRAFFIC_ZEROED SUCCEEDED", "ROLLED_BACK SUCCEEDED");
+        assertThat(k.records().get(k.records().size() - 1).event().action()).isEqualTo(AuditAction.ROLLED_BACK);
     }
 
     @Test

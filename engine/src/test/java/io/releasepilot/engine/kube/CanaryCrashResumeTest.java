@@ -1,7 +1,6 @@
 package io.releasepilot.engine.kube;
 
 import static io.releasepilot.engine.kube.KubeFixture.NS;
-import static io.releasepilot.engine.kube.KubeFixture.ORIGIN;
 import static io.releasepilot.engine.kube.KubeFixture.V1;
 import static io.releasepilot.engine.kube.KubeFixture.V2;
 import static io.releasepilot.engine.kube.KubeFixture.canary;
@@ -10,7 +9,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.releasepilot.engine.EnvironmentException;
-import io.releasepilot.engine.release.Lifecycle;
+import io.releasepilot.engine.act.LeaseConflictException;
+import io.releasepilot.engine.act.RunId;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -22,12 +22,12 @@ import org.junit.jupiter.api.Test;
  */
 class CanaryCrashResumeTest {
 
-    private static final String RUN = "run-7";
+    private static final RunId RUN = new RunId("run-7");
 
     @Test
     void deployCanaryResumedAfterACrashAtAnyWriteConverges() {
         crashAtEveryWrite(k -> k.cluster.createApp("web", V1, 4),
-                k -> CanaryDeploy.resuming(k.cluster.client(), k.store, ORIGIN, k.console, Lifecycle.DEFAULT, RUN).deploy(canary("web", V2, 25)),
+                k -> KubeAct.join(k.deploy().start(canary("web", V2, 25), RUN)),
                 k -> {
                     assertThat(k.imageOf("web-canary")).isEqualTo(V2);
                     assertThat(k.replicasOf("web-canary")).isEqualTo(1);
@@ -45,7 +45,7 @@ class CanaryCrashResumeTest {
                     k.cluster.createApp("web", V1, 4);
                     k.deploy().deploy(canary("web", V2, 25));
                 },
-                k -> CanaryPromote.resuming(k.cluster.client(), k.store, ORIGIN, k.console, Lifecycle.DEFAULT, RUN).promote(promoteIn("web", "INT")),
+                k -> KubeAct.join(k.promote().start(promoteIn("web", "INT"), RUN)),
                 k -> {
                     assertThat(k.imageOf("web")).isEqualTo(V2);
                     assertThat(k.replicasOf("web")).isEqualTo(4);
@@ -64,8 +64,7 @@ class CanaryCrashResumeTest {
                     k.cluster.createApp("web", V1, 4);
                     k.deploy().deploy(canary("web", V2, 25));
                 },
-                k -> CanaryRollback.resuming(k.cluster.client(), k.store, ORIGIN, k.console, Lifecycle.DEFAULT, RUN)
-                        .rollback(new RollbackRequest(NS, "web", null, "bad canary", CanaryRollback.DEFAULT_TIMEOUT)),
+                k -> KubeAct.join(k.rollback().start(new RollbackRequest(NS, "web", null, "bad canary", CanaryRollback.DEFAULT_TIMEOUT), RUN)),
                 k -> {
                     assertThat(k.imageOf("web")).isEqualTo(V1);
                     assertThat(k.replicasOf("web")).isEqualTo(4);
@@ -87,9 +86,8 @@ class CanaryCrashResumeTest {
                             .withPathType("Prefix").withNewBackend().withNewService().withName("web").withNewPort().withNumber(80).endPort()
                             .endService().endBackend().endPath().endHttp().endRule().endSpec().build()).create();
                 },
-                k -> CanaryDeploy.resuming(k.cluster.client(), k.store, ORIGIN, k.console, Lifecycle.DEFAULT, RUN)
-                        .deploy(new CanaryRequest(NS, "web", ContainerImage.parse("image", V2), null, 20, TrafficRouting.nginx, "INT", null,
-                                java.time.Duration.ofSeconds(20), false, null)),
+                k -> KubeAct.join(k.deploy().start(new CanaryRequest(NS, "web", ContainerImage.parse("image", V2), null, 20,
+                        TrafficRouting.nginx, "INT", null, java.time.Duration.ofSeconds(20), false, null), RUN)),
                 k -> {
                     assertThat(k.cluster.client().network().v1().ingresses().inNamespace(NS).withName("web-web-canary").get()
                             .getMetadata().getAnnotations()).containsEntry("nginx.ingress.kubernetes.io/canary-weight", "20");
@@ -109,7 +107,7 @@ class CanaryCrashResumeTest {
                             java.time.Duration.ofSeconds(20), false, null, java.util.List.of(), DeliveryStrategy.BLUE_GREEN,
                             java.time.Duration.ZERO));
                 },
-                k -> CanaryPromote.resuming(k.cluster.client(), k.store, ORIGIN, k.console, Lifecycle.DEFAULT, RUN).promote(promoteIn("web", "INT")),
+                k -> KubeAct.join(k.promote().start(promoteIn("web", "INT"), RUN)),
                 k -> {
                     assertThat(k.imageOf("web")).isEqualTo(V2);
                     assertThat(k.deployment("web-canary")).isNull();
@@ -126,13 +124,12 @@ class CanaryCrashResumeTest {
         try (KubeFixture k = new KubeFixture()) {
             k.cluster.createApp("web", V1, 4);
             k.cluster.dispatcher().crashAfterWrites(2);
-            assertThatThrownBy(() -> CanaryDeploy.resuming(k.cluster.client(), k.store, ORIGIN, k.console, Lifecycle.DEFAULT, RUN)
-                    .deploy(canary("web", V2, 25))).isInstanceOf(EnvironmentException.class);
+            assertThatThrownBy(() -> KubeAct.join(k.deploy().start(canary("web", V2, 25), RUN))).isInstanceOf(EnvironmentException.class);
             k.cluster.dispatcher().recover();
 
             assertThatThrownBy(() -> k.deploy().deploy(canary("web", V2, 25)))
-                    .isInstanceOf(EnvironmentException.class)
-                    .hasMessageContaining("run " + RUN);
+                    .isInstanceOf(LeaseConflictException.class)
+                    .hasMessageContaining("another run: " + RUN);
         }
     }
 

@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.releasepilot.engine.DeploymentFailedException;
-import io.releasepilot.engine.EnvironmentException;
+import io.releasepilot.engine.act.LeaseConflictException;
 import io.releasepilot.engine.audit.AuditAction;
 import io.releasepilot.engine.audit.Outcome;
 import io.releasepilot.sandbox.cluster.PodBehaviour;
@@ -110,9 +110,10 @@ class CanaryFailureTest {
                         && k.deployment("web").getMetadata().getAnnotations().containsKey(RunLock.ANNOTATION));
 
         assertThatThrownBy(() -> k.deploy().deploy(canary("web", V3, 50)))
-                .isInstanceOf(EnvironmentException.class)
-                .hasMessageContaining("deployment shop/web is being changed by another run: deployCanary by alice")
-                .hasMessageContaining("kubectl -n shop annotate deployment web releasepilot.io/lock-");
+                .isInstanceOf(LeaseConflictException.class)
+                .hasMessageContaining("deployment shop/web is held by another run: engine://")
+                .hasMessageContaining("(deployCanary by alice from https://jenkins.example.com/job/web/7/")
+                .hasMessageContaining("its lease runs out at 20");
 
         first.join();
         assertThat(k.imageOf("web-canary")).isEqualTo(V2);

@@ -149,12 +149,14 @@ class CanaryLifecycleTest {
         k.cluster.createApp("web", V1, 10);
         k.deploy().deploy(canary("web", V2, 20));
 
-        k.rollback().zeroCanaryTraffic(KubeFixture.NS, "web");
-        k.rollback().zeroCanaryTraffic(KubeFixture.NS, "web");
+        k.rollback().zeroCanaryTraffic(KubeFixture.NS, "web", "error rate above 5%");
+        k.rollback().zeroCanaryTraffic(KubeFixture.NS, "web", "error rate above 5%");
 
         assertThat(k.replicasOf("web-canary")).isZero();
         assertThat(k.replicasOf("web")).isEqualTo(10);
-        assertThat(k.records()).hasSize(1);
+        assertThat(k.records()).extracting(r -> r.event().action()).containsExactly(AuditAction.CANARY_STARTED, AuditAction.TRAFFIC_ZEROED);
+        assertThat(k.deployment("web").getMetadata().getAnnotations().get(Brake.ANNOTATION))
+                .startsWith("by=alice;origin=https://jenkins.example.com/job/web/7/;why=error rate above 5%;at=");
     }
 
     private int lineIndex(String line) {

@@ -29,13 +29,24 @@ final class KubeFixture implements AutoCloseable {
     final List<String> lines = Collections.synchronizedList(new ArrayList<>());
     final ProgressListener console = lines::add;
 
+    /** The engine objects' shared parts for acts through {@code client}, leases living {@code leaseTtl}. */
+    CanaryRun run(io.fabric8.kubernetes.client.KubernetesClient client, Duration leaseTtl) {
+        return new CanaryRun(client, store, ORIGIN, console, Lifecycle.DEFAULT).withLeaseTtl(leaseTtl);
+    }
+
+    /** The lease annotation on a Deployment, or null when none is held. */
+    RunLock lease(String name) {
+        String text = deployment(name).getMetadata().getAnnotations().get(RunLock.ANNOTATION);
+        return text == null ? null : RunLock.decode(text);
+    }
+
     CanaryDeploy deploy() {
         return new CanaryDeploy(cluster.client(), store, ORIGIN, console, Lifecycle.DEFAULT);
     }
 
     /** A deployCanary whose registry lookup answers from {@code digests} (tag reference → sha256:…). */
     CanaryDeploy deployResolving(java.util.Map<String, String> digests) {
-        return new CanaryDeploy(cluster.client(), store, ORIGIN, console, Lifecycle.DEFAULT, image -> {
+        return deploy().withDigests(image -> {
             String digest = digests.get(image);
             if (digest == null) {
                 throw new io.releasepilot.engine.EnvironmentException("registry has no manifest for " + image);

@@ -2,12 +2,13 @@ package io.releasepilot.engine.kube;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.releasepilot.engine.act.RunId;
 import io.releasepilot.engine.host.Origin;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
-/** When a lock left on a Deployment may be taken by another run. */
+/** When a lease left on a Deployment may be taken by another run. */
 class RunLockTest {
 
     private static final Origin ORIGIN = new Origin("alice", "cli://build-host");
@@ -28,14 +29,14 @@ class RunLockTest {
     void theSameRunTakesItsLockBack() {
         RunLock held = heldBy(ProcessHandle.current().pid(), Instant.now().plusSeconds(600));
 
-        assertThat(held.yieldsTo(RunLock.mine("run-1", ORIGIN, "deployCanary", Duration.ofMinutes(1)))).isTrue();
+        assertThat(held.yieldsTo(RunLock.mine(new RunId("run-1"), ORIGIN, "deployCanary", Duration.ofMinutes(1)))).isTrue();
     }
 
     @Test
     void anExpiredLockYields() {
         RunLock held = heldBy(ProcessHandle.current().pid(), Instant.now().minusSeconds(1));
 
-        assertThat(held.yieldsTo(RunLock.mine("run-2", ORIGIN, "deployCanary", Duration.ofMinutes(1)))).isTrue();
+        assertThat(held.yieldsTo(RunLock.mine(new RunId("run-2"), ORIGIN, "deployCanary", Duration.ofMinutes(1)))).isTrue();
     }
 
     @Test
@@ -44,7 +45,7 @@ class RunLockTest {
         finished.waitFor();
         RunLock held = heldBy(finished.pid(), Instant.now().plusSeconds(600));
 
-        assertThat(held.yieldsTo(RunLock.mine("run-2", ORIGIN, "deployCanary", Duration.ofMinutes(1)))).isTrue();
+        assertThat(held.yieldsTo(RunLock.mine(new RunId("run-2"), ORIGIN, "deployCanary", Duration.ofMinutes(1)))).isTrue();
     }
 
     @Test

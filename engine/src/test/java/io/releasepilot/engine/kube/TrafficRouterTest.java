@@ -210,10 +210,10 @@ class TrafficRouterTest {
                 """);
         k.deploy().deploy(canary(V2, 40, TrafficRouting.gateway));
 
-        k.rollback().zeroCanaryTraffic(NS, "web");
+        k.rollback().zeroCanaryTraffic(NS, "web", "error rate above 5%");
 
         assertThat(backends(GatewayRouter.HTTP_ROUTE, "web", "rules", "backendRefs")).containsExactly(Map.of("name", "web", "port", 80));
         assertThat(k.replicasOf("web-canary")).isZero();
-        assertThat(k.records()).hasSize(1);
+        assertThat(k.records()).extracting(r -> r.event().action().name()).containsExactly("CANARY_STARTED", "TRAFFIC_ZEROED");
     }
 }

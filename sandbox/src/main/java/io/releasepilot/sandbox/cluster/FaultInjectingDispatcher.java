@@ -10,6 +10,8 @@ import io.fabric8.mockwebserver.http.WebSocket;
 import io.fabric8.mockwebserver.http.WebSocketListener;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.Random;
@@ -25,6 +27,13 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
 
     /** The user agent of the simulated controller's client. */
     public static final String CONTROLLER_AGENT = "release-pilot-simulated-controller";
+
+    /** Where closed watches wind down (see {@link #closedOffTheEventLoop}). */
+    private static final Executor CLOSER = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "simulated-api-watch-close");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong injected = new AtomicLong();
@@ -111,7 +120,7 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
     public MockResponse dispatch(RecordedRequest request) {
         String agent = request.getHeader("User-Agent");
         if (agent != null && agent.contains(CONTROLLER_AGENT)) {
-            return super.dispatch(request);
+            return closedOffTheEventLoop(super.dispatch(request), -1);
         }
         requests.incrementAndGet();
         Faults f = faults;
@@ -131,7 +140,12 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
             return injected(500, "watch refused (injected)");
         }
         if (watch && roll < f.watchDrop()) {
-            return droppedLater(super.dispatch(request));
+            long after;
+            synchronized (random) {
+                after = 50 + random.nextInt(250);
+            }
+            injected.incrementAndGet();
+            return closedOffTheEventLoop(super.dispatch(request), after);
         }
         if (!watch) {
             double edge = 0;
@@ -148,7 +162,7 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
                 return counted(super.dispatch(request).setBodyDelay(f.delay()), mutates);
             }
         }
-        return counted(super.dispatch(request), mutates);
+        return counted(closedOffTheEventLoop(super.dispatch(request), -1), mutates);
     }
 
     private MockResponse counted(MockResponse response, boolean mutates) {
@@ -161,17 +175,19 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
         return response;
     }
 
-    /** Lets the watch start, then closes it 50-300 ms later, as a load balancer or an API server restart would. */
-    private MockResponse droppedLater(MockResponse response) {
+    /**
+     * A watch whose close runs on a thread of its own. The mock's watch listener, when its socket
+     * closes, waits for its pending sends; a send waits for the event loop the close came in on,
+     * so run there the two would stall that loop (and every connection on it) for 30 s.
+     *
+     * @param dropAfterMillis when not negative, the watch is closed that long after it opened, as a
+     *                        load balancer or an API server restart would
+     */
+    private MockResponse closedOffTheEventLoop(MockResponse response, long dropAfterMillis) {
         WebSocketListener watch = response.getWebSocketListener();
         if (watch == null) {
             return response;
         }
-        long after;
-        synchronized (random) {
-            after = 50 + random.nextInt(250);
-        }
-        injected.incrementAndGet();
         return response.withWebSocketUpgrade(new WebSocketListener() {
             @Override
             public void onBeforeAccept(WebSocket ws, Response r) {
@@ -181,11 +197,13 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
             @Override
             public void onOpen(WebSocket ws, Response r) {
                 watch.onOpen(ws, r);
-                CompletableFuture.delayedExecutor(after, TimeUnit.MILLISECONDS).execute(() -> {
-                    if (ws.close(1001, "watch dropped (injected)")) {
-                        watchesDropped.incrementAndGet();
-                    }
-                });
+                if (dropAfterMillis >= 0) {
+                    CompletableFuture.delayedExecutor(dropAfterMillis, TimeUnit.MILLISECONDS).execute(() -> {
+                        if (ws.close(1001, "watch dropped (injected)")) {
+                            watchesDropped.incrementAndGet();
+                        }
+                    });
+                }
             }
 
             @Override
@@ -210,12 +228,12 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
 
             @Override
             public void onClosed(WebSocket ws, int code, String reason) {
-                watch.onClosed(ws, code, reason);
+                CLOSER.execute(() -> watch.onClosed(ws, code, reason));
             }
 
             @Override
             public void onFailure(WebSocket ws, Throwable t, Response r) {
-                watch.onFailure(ws, t, r);
+                CLOSER.execute(() -> watch.onFailure(ws, t, r));
             }
         });
     }

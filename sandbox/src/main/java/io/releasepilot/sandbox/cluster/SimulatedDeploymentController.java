@@ -63,6 +63,9 @@ public final class SimulatedDeploymentController implements AutoCloseable {
     private final Map<String, Instant> podStarts = new ConcurrentHashMap<>();
     private final AtomicLong podNames = new AtomicLong();
     private volatile Duration readyAfter = Duration.ofMillis(100);
+    private final SharedIndexInformer<io.fabric8.kubernetes.api.model.Service> services;
+    private final List<ServingSample> timeline = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile String recordedService;
 
     /**
      * @param client a client whose user agent is {@link FaultInjectingDispatcher#CONTROLLER_AGENT},
@@ -74,6 +77,7 @@ public final class SimulatedDeploymentController implements AutoCloseable {
         this.deployments = client.apps().deployments().inNamespace(namespace).inform();
         this.replicaSets = client.apps().replicaSets().inNamespace(namespace).inform();
         this.pods = client.pods().inNamespace(namespace).inform();
+        this.services = client.services().inNamespace(namespace).inform();
         this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "simulated-deployment-controller-" + namespace);
             t.setDaemon(true);
@@ -94,6 +98,40 @@ public final class SimulatedDeploymentController implements AutoCloseable {
         return this;
     }
 
+    /**
+     * From now on, records after every tick how many ready pods Service {@code service} sends
+     * requests to (its selector as it is then), and each Deployment's desired replicas: the
+     * timeline a capacity test replays. Replaces an earlier recording.
+     */
+    public void recordServing(String service) {
+        timeline.clear();
+        recordedService = service;
+    }
+
+    /** The samples recorded since {@link #recordServing}, oldest first. */
+    public List<ServingSample> timeline() {
+        return List.copyOf(timeline);
+    }
+
+    private void sample() {
+        String service = recordedService;
+        if (service == null) {
+            return;
+        }
+        io.fabric8.kubernetes.api.model.Service s = services.getStore().list().stream()
+                .filter(x -> service.equals(x.getMetadata().getName())).findFirst().orElse(null);
+        Map<String, String> selector = s == null || s.getSpec().getSelector() == null ? Map.of() : Map.copyOf(s.getSpec().getSelector());
+        int serving = selector.isEmpty() ? 0 : (int) pods.getStore().list().stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null && isReady(p))
+                .filter(p -> p.getMetadata().getLabels() != null && p.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
+                .count();
+        Map<String, Integer> desired = new LinkedHashMap<>();
+        for (Deployment d : deployments.getStore().list()) {
+            desired.put(d.getMetadata().getName(), d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas());
+        }
+        timeline.add(new ServingSample(Instant.now(), serving, selector, desired));
+    }
+
     private void tick() {
         try {
             Map<String, Deployment> byUid = new HashMap<>();
@@ -104,6 +142,7 @@ public final class SimulatedDeploymentController implements AutoCloseable {
             for (Deployment d : byUid.values()) {
                 reconcile(d);
             }
+            sample();
         } catch (KubernetesClientException e) {
             LOGGER.log(Level.FINE, "simulated controller: a request failed, retried on the next tick", e);
         } catch (RuntimeException e) {
@@ -328,5 +367,6 @@ public final class SimulatedDeploymentController implements AutoCloseable {
         deployments.close();
         replicaSets.close();
         pods.close();
+        services.close();
     }
 }

@@ -1,0 +1,79 @@
+package io.releasepilot.engine.kube;
+
+import static io.releasepilot.engine.kube.KubeFixture.NS;
+import static io.releasepilot.engine.kube.KubeFixture.V1;
+import static io.releasepilot.engine.kube.KubeFixture.V2;
+import static io.releasepilot.engine.kube.KubeFixture.V3;
+import static io.releasepilot.engine.kube.KubeFixture.canary;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.releasepilot.engine.DeploymentFailedException;
+import io.releasepilot.sandbox.cluster.PodBehaviour;
+import io.releasepilot.sandbox.cluster.ServingSample;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Capacity-safe clean-up, replayed from the simulated controller's timeline: while a failed
+ * canary is cleaned up or a rollback runs, the pods the stable Service sends requests to never
+ * drop below the stable Deployment's full size minus its maxUnavailable (0 here: no drop at all).
+ */
+class CapacityTimelineTest {
+
+    private static final int REPLICAS = 4;
+    private static final int MAX_UNAVAILABLE = 0;
+
+    private final KubeFixture k = new KubeFixture();
+
+    @BeforeEach
+    void givenAStableDeploymentThatMayNotLoseAPod() {
+        k.cluster.createApp("web", V1, REPLICAS);
+        k.cluster.editDeployment("web", d -> new DeploymentBuilder(d).editSpec().editOrNewStrategy().withType("RollingUpdate")
+                .editOrNewRollingUpdate().withMaxUnavailable(new IntOrString(MAX_UNAVAILABLE)).withMaxSurge(new IntOrString(1))
+                .endRollingUpdate().endStrategy().endSpec().build());
+        k.cluster.controller().readyAfter(Duration.ofMillis(300));
+        k.deploy().deploy(canary("web", V2, 25));
+    }
+
+    @AfterEach
+    void close() {
+        k.close();
+    }
+
+    private void assertServingNeverDroppedBelowTheStablesFullSize() {
+        List<ServingSample> timeline = k.cluster.controller().timeline();
+        assertThat(timeline).as("samples recorded").hasSizeGreaterThan(10);
+        assertThat(timeline).allSatisfy(sample -> assertThat(sample.serving())
+                .as("ready pods behind Service web at %s (desired %s)", sample.at(), sample.desired())
+                .isGreaterThanOrEqualTo(REPLICAS - MAX_UNAVAILABLE));
+    }
+
+    @Test
+    void aFailedCanaryGivesTheStableItsReplicasBackBeforeTheCanaryGoes() {
+        k.cluster.controller().behave(V3, PodBehaviour.NEVER_READY);
+        k.cluster.controller().recordServing("web");
+
+        assertThatThrownBy(() -> k.deploy().deploy(canary("web", V3, 25, "INT", Duration.ofSeconds(2))))
+                .isInstanceOf(DeploymentFailedException.class).hasMessageContaining("was not ready within 2s");
+
+        assertThat(k.deployment("web-canary")).isNull();
+        assertServingNeverDroppedBelowTheStablesFullSize();
+    }
+
+    @Test
+    void aRollbackRemovesTheCanaryOnlyOnceTheStableIsFullyAvailable() {
+        k.cluster.controller().recordServing("web");
+
+        k.rollback().rollback(NS, "web", "bad canary");
+
+        assertThat(k.deployment("web-canary")).isNull();
+        assertThat(k.replicasOf("web")).isEqualTo(REPLICAS);
+        assertServingNeverDroppedBelowTheStablesFullSize();
+    }
+}
