@@ -2,6 +2,7 @@ package io.releasepilot.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.releasepilot.engine.InvalidInputException;
+import io.releasepilot.engine.act.RunId;
 import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.audit.AuditStores;
 import io.releasepilot.engine.audit.CheckpointKeys;

@@ -71,7 +71,8 @@ final class DbSnapshotCommand implements Callable<Integer> {
 
     @Option(names = "--snapshot-id", paramLabel = "ID",
             description = "The snapshot identifier (rds) or dump name (postgres), or a template with {service}, {environment}, {release}, "
-                    + "{timestamp}. Default: rp-{service}-{environment}-{timestamp} (UTC yyyyMMdd-HHmmss).")
+                    + "{run} (12 hex digits from service, environment, release and this run), {timestamp} (UTC yyyyMMdd-HHmmss). "
+                    + "Default: rp-{service}-{environment}-{run}.")
     String snapshotId;
 
     @Option(names = "--retain", paramLabel = "N",
@@ -111,14 +112,14 @@ final class DbSnapshotCommand implements Callable<Integer> {
             AwsAccess access = AwsAccess.defaultChain(region());
             try (ActAudit audit = ctx.openAct(ctx.err());
                  RdsSnapshotter snapshotter = RdsSnapshotter.connect(access, audit.store(), ctx.origin(), console)) {
-                print(ctx, audit, snapshotter.snapshot(request));
+                print(ctx, audit, snapshotter.snapshot(request, ctx.runId()));
             }
         } else {
             PostgresSnapshotRequest request = postgresRequest(ctx, wait);
             PostgresSnapshotter snapshotter = new PostgresSnapshotter(new LocalProcessLauncher(), console);
             snapshotter.preflight(request);
             try (ActAudit audit = ctx.openAct(ctx.err())) {
-                print(ctx, audit, snapshotter.snapshot(request, audit.store(), ctx.origin()));
+                print(ctx, audit, snapshotter.snapshot(request, ctx.runId(), audit.store(), ctx.origin()));
             }
         }
         return 0;

@@ -116,7 +116,7 @@ class DbSnapshotCommandTest {
         assertThat(r.exit()).as(r.err()).isZero();
         Path dump = Path.of(r.out().strip());
         assertThat(dump).exists().hasParent(dumps);
-        assertThat(dump.getFileName().toString()).matches("rp-shop-uat-\\d{8}-\\d{6}\\.dump");
+        assertThat(dump.getFileName().toString()).matches("rp-shop-uat-[0-9a-f]{12}\\.dump");
         assertThat(r.out() + r.err()).doesNotContain(PostgresServer.PASSWORD);
         assertThat(r.err()).contains("[dbSnapshot] postgres 127.0.0.1:" + pg.port() + "/" + database + ": " + dump + " verified");
         try (AuditStore audit = AuditStores.open(new AuditStores.Config(store().toString()))) {

@@ -3,6 +3,7 @@ package io.releasepilot.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.releasepilot.sandbox.servers.AuthCheckingProxy;
 import io.releasepilot.sandbox.servers.LocalPrometheus;
 import io.releasepilot.sandbox.servers.MetricsTarget;
 import io.releasepilot.engine.audit.AuditAction;
@@ -62,6 +63,8 @@ class RollbackOnAlertCommandTest {
         metrics = MetricsTarget.start();
         prometheus = LocalPrometheus.start(serverDir, metrics, RULES, null);
         cluster = new SimulatedCluster("shop");
+        // the watches that never fire guard "api"; the rollback test deploys its own "web"
+        cluster.createApp("api", V1, 2);
         kubeconfig = serverDir.resolve("kubeconfig");
         Files.writeString(kubeconfig, """
                 apiVersion: v1
@@ -183,6 +186,61 @@ class RollbackOnAlertCommandTest {
     }
 
     @Nested
+    class Auth {
+
+        static final String TOKEN = "cli-token-0123456789abcdef";
+
+        @Test
+        void theTokenFileIsSentAsTheBearerTokenAndNeverPrinted() throws Exception {
+            Path tokenFile = Files.writeString(storeDir.resolve("prometheus.token"), TOKEN + "\n");
+            try (AuthCheckingProxy proxy = AuthCheckingProxy.http(prometheus.url(), "Bearer " + TOKEN)) {
+                int exit = run("rollback-on-alert", "--namespace", "shop", "--deployment", "api", "--prometheus", proxy.url().toString(),
+                        "--prometheus-token-file", tokenFile.toString(), "--alert", "HighErrorRate", "--matcher", "service=\"api\"",
+                        "--interval", "200ms", "--window", "1s");
+
+                assertThat(exit).as(err.toString()).isZero();
+                assertThat(proxy.authorizations).isNotEmpty().allMatch(("Bearer " + TOKEN)::equals);
+            }
+            assertThat(out.toString() + err).contains("no alert fired for shop/api").doesNotContain(TOKEN);
+        }
+
+        @Test
+        void theTokenInTheEnvironmentIsUsedWhenNoFileIsGiven() throws Exception {
+            try (AuthCheckingProxy proxy = AuthCheckingProxy.http(prometheus.url(), "Bearer " + TOKEN)) {
+                List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp", System.getProperty("java.class.path"), ReleasePilotCommand.class.getName(),
+                        "--audit-store", storeDir.resolve("store").toString(), "--signing-key", keyDir.resolve("key.pem").toString(),
+                        "--kubeconfig", kubeconfig.toString(),
+                        "rollback-on-alert", "--namespace", "shop", "--deployment", "api", "--prometheus", proxy.url().toString(),
+                        "--alert", "HighErrorRate", "--matcher", "service=\"api\"", "--interval", "200ms", "--window", "1s"));
+                ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+                pb.environment().put(RollbackOnAlertCommand.ENV_ALERT_TOKEN, TOKEN);
+                Process p = pb.start();
+                String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+
+                assertThat(p.waitFor()).as(output).isZero();
+                assertThat(proxy.authorizations).isNotEmpty().allMatch(("Bearer " + TOKEN)::equals);
+                assertThat(output).contains("no alert fired for shop/api").doesNotContain(TOKEN);
+            }
+        }
+
+        @Test
+        void theBasicAuthFileIsSentAsUserAndPassword() throws Exception {
+            Path basicFile = Files.writeString(storeDir.resolve("basic"), "watcher:" + TOKEN + "\n");
+            String expected = "Basic " + java.util.Base64.getEncoder().encodeToString(("watcher:" + TOKEN).getBytes());
+            try (AuthCheckingProxy proxy = AuthCheckingProxy.http(prometheus.url(), expected)) {
+                int exit = run("rollback-on-alert", "--namespace", "shop", "--deployment", "api", "--prometheus", proxy.url().toString(),
+                        "--alert-basic-auth-file", basicFile.toString(), "--alert", "HighErrorRate", "--matcher", "service=\"api\"",
+                        "--interval", "200ms", "--window", "1s");
+
+                assertThat(exit).as(err.toString()).isZero();
+                assertThat(proxy.authorizations).isNotEmpty().allMatch(expected::equals);
+            }
+            assertThat(out.toString() + err).doesNotContain(TOKEN);
+        }
+    }
+
+    @Nested
     class BadInput {
 
         void assertRefusedBeforeAnything(int exit, String message, long requestsBefore) {
@@ -268,6 +326,50 @@ class RollbackOnAlertCommandTest {
             long before = cluster.dispatcher().requests();
             assertRefusedBeforeAnything(run("rollback-on-alert", "--namespace", "Shop_1", "--deployment", "web", "--alert", "X",
                     "--prometheus", "http://p:9090"), "invalid namespace: 'Shop_1'", before);
+        }
+
+        @Test
+        void missingTokenFile() {
+            long before = cluster.dispatcher().requests();
+            assertRefusedBeforeAnything(run("rollback-on-alert", "--namespace", "shop", "--deployment", "web", "--alert", "X",
+                    "--prometheus", "http://p:9090", "--prometheus-token-file", storeDir.resolve("nope").toString()),
+                    "invalid prometheus-token-file: '" + storeDir.resolve("nope") + "' (expected a readable file", before);
+        }
+
+        @Test
+        void tokenFileForAServerNotWatched() throws Exception {
+            long before = cluster.dispatcher().requests();
+            Path tokenFile = Files.writeString(storeDir.resolve("am.token"), "secret-never-shown");
+            assertRefusedBeforeAnything(run("rollback-on-alert", "--namespace", "shop", "--deployment", "web", "--alert", "X",
+                    "--prometheus", "http://p:9090", "--alertmanager-token-file", tokenFile.toString()),
+                    "no --alertmanager-token-file without --alertmanager", before);
+            assertThat(err.toString()).doesNotContain("secret-never-shown");
+        }
+
+        @Test
+        void tokenAndBasicAuthTogether() throws Exception {
+            long before = cluster.dispatcher().requests();
+            Path tokenFile = Files.writeString(storeDir.resolve("t"), "secret-never-shown");
+            assertRefusedBeforeAnything(run("rollback-on-alert", "--namespace", "shop", "--deployment", "web", "--alert", "X",
+                    "--prometheus", "http://p:9090", "--alert-token-file", tokenFile.toString(), "--alert-basic-auth-file", tokenFile.toString()),
+                    "one of --prometheus-token-file, --alertmanager-token-file, --alert-token-file or --alert-basic-auth-file", before);
+            assertThat(err.toString()).doesNotContain("secret-never-shown");
+        }
+
+        @Test
+        void caFileThatIsNoCertificate() throws Exception {
+            long before = cluster.dispatcher().requests();
+            Path ca = Files.writeString(storeDir.resolve("ca.pem"), "not a certificate");
+            assertRefusedBeforeAnything(run("rollback-on-alert", "--namespace", "shop", "--deployment", "web", "--alert", "X",
+                    "--prometheus", "https://p:9090", "--alert-ca-file", ca.toString()), "invalid alert-ca-file", before);
+        }
+
+        @Test
+        void authFlagsWithCloudWatch() throws Exception {
+            long before = cluster.dispatcher().requests();
+            Path tokenFile = Files.writeString(storeDir.resolve("t"), "secret-never-shown");
+            assertRefusedBeforeAnything(run("rollback-on-alert", "--namespace", "shop", "--deployment", "web",
+                    "--cloudwatch-alarm", "web-5xx", "--alert-token-file", tokenFile.toString()), "CloudWatch uses AWS credentials", before);
         }
     }
 }

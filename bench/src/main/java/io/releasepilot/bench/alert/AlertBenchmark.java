@@ -6,7 +6,11 @@ import io.releasepilot.engine.alert.AlertSelector;
 import io.releasepilot.engine.alert.AlertSource;
 import io.releasepilot.engine.alert.AlertSourceException;
 import io.releasepilot.engine.alert.FiringAlert;
+import io.releasepilot.engine.act.ActHandle;
+import io.releasepilot.engine.act.RunId;
 import io.releasepilot.engine.alert.AlertWatch;
+import io.releasepilot.engine.alert.WatchReport;
+import io.releasepilot.engine.alert.WatchRequest;
 import io.releasepilot.engine.alert.AlertmanagerAlerts;
 import io.releasepilot.engine.alert.AlertmanagerWebhook;
 import io.releasepilot.engine.alert.OnError;
@@ -42,6 +46,9 @@ import java.util.List;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -104,16 +111,17 @@ public final class AlertBenchmark {
                 CountDownLatch watching = new CountDownLatch(1);
                 AlertSource source = PrometheusAlerts.of(prometheus.url().toString(),
                         AlertSelector.parse(List.of("HighErrorRate"), List.of("service=\"" + service + "\"")), Duration.ofSeconds(2));
-                AlertWatch watch = new AlertWatch(source, new WatchOptions(Duration.ofMinutes(1), INTERVAL, 1, OnError.FAIL, 3),
-                        stamp, new WatchSubject(null, null, "bench", "web"), store, ORIGIN, line -> watching.countDown());
+                AlertWatch watch = new AlertWatch(store, ORIGIN, line -> watching.countDown());
+                WatchRequest request = new WatchRequest(source, new WatchOptions(Duration.ofMinutes(1), INTERVAL, 1, OnError.FAIL, 3),
+                        new WatchSubject(null, null, "bench", "web"), stamp);
                 // Prometheus evaluates on its own 1 s schedule: a random start puts the watch's ticks at
                 // a random phase to it, as in life (otherwise each trial inherits the last one's phase)
                 Thread.sleep(random.nextInt((int) INTERVAL.toMillis()));
-                Thread watcher = start(watch, stamp);
+                ActHandle<WatchReport> watcher = start(watch, request, service, stamp);
                 watching.await();
                 metrics.set("canary_error_ratio{service=\"" + service + "\"}", 1);
                 long firingSeen = awaitFiring(prometheus, service);
-                watcher.join(Duration.ofMinutes(1).toMillis());
+                finish(watcher, stamp);
                 stamp.requireTriggered(service);
                 latencies[i] = (stamp.zeroedAt.get() - firingSeen) / 1e9;
                 metrics.set("canary_error_ratio{service=\"" + service + "\"}", 0);
@@ -209,17 +217,18 @@ public final class AlertBenchmark {
                 Stamp stamp = new Stamp();
                 FirstObservation source = new FirstObservation(AlertmanagerAlerts.of(alertmanager.url().toString(),
                         AlertSelector.parse(List.of("HighErrorRate"), List.of("service=\"" + service + "\"")), Duration.ofSeconds(2)));
-                AlertWatch watch = new AlertWatch(source, new WatchOptions(Duration.ofMinutes(10), Duration.ofMinutes(10), 1, OnError.FAIL, 3),
-                        stamp, new WatchSubject(null, null, "bench", "web"), store, ORIGIN, line -> { }, wakeup);
+                AlertWatch watch = new AlertWatch(store, ORIGIN, line -> { }).withWakeup(wakeup);
+                WatchRequest request = new WatchRequest(source, new WatchOptions(Duration.ofMinutes(10), Duration.ofMinutes(10), 1, OnError.FAIL, 3),
+                        new WatchSubject(null, null, "bench", "web"), stamp);
                 pushedAt.set(0);
-                Thread watcher = start(watch, stamp);
+                ActHandle<WatchReport> watcher = start(watch, request, service, stamp);
                 // the push must wake the watch from its wait, not race its first observation
                 source.done.await();
                 long posted = System.nanoTime();
                 alertmanager.post("""
                         [{"labels":{"alertname":"HighErrorRate","service":"%s"},"startsAt":"%s"}]
                         """.formatted(service, Instant.now()));
-                watcher.join(Duration.ofMinutes(1).toMillis());
+                finish(watcher, stamp);
                 stamp.requireTriggered(service);
                 fromSend[i] = (stamp.zeroedAt.get() - pushedAt.get()) / 1e9;
                 fromPost[i] = (stamp.zeroedAt.get() - posted) / 1e9;
@@ -257,19 +266,21 @@ public final class AlertBenchmark {
         }
     }
 
-    private static Thread start(AlertWatch watch, Stamp stamp) {
-        Thread t = new Thread(() -> {
-            try {
-                watch.watch();
-            } catch (DeploymentFailedException expected) {
-                stamp.outcome.set(expected);
-            } catch (InterruptedException | RuntimeException e) {
-                stamp.outcome.set(e);
-            }
-        }, "bench-alert-watch");
-        t.setDaemon(true);
-        t.start();
-        return t;
+    /** Starts a watch (its polls run on the engine's scheduler); each trial is its own run. */
+    private static ActHandle<WatchReport> start(AlertWatch watch, WatchRequest request, String service, Stamp stamp) {
+        return watch.start(request, new RunId("bench-alert-" + service + "-" + UUID.randomUUID()));
+    }
+
+    /** Waits at most a minute for the watch to end, and keeps how it ended. */
+    private static void finish(ActHandle<WatchReport> watcher, Stamp stamp) throws InterruptedException {
+        try {
+            watcher.completion().get(1, TimeUnit.MINUTES);
+        } catch (ExecutionException e) {
+            stamp.outcome.set(e.getCause());
+        } catch (TimeoutException e) {
+            watcher.stop("the bench gave it a minute");
+            stamp.outcome.set(e);
+        }
     }
 
     /** Polls Prometheus's API closely so the firing moment is known to a few milliseconds. */
@@ -294,7 +305,7 @@ public final class AlertBenchmark {
     /** The bench's rollback target: notes when traffic went to 0, changes nothing. */
     private static final class Stamp implements RollbackTarget {
         final AtomicLong zeroedAt = new AtomicLong();
-        final AtomicReference<Exception> outcome = new AtomicReference<>();
+        final AtomicReference<Throwable> outcome = new AtomicReference<>();
 
         @Override
         public void zeroTraffic() {

@@ -4,6 +4,7 @@ import io.releasepilot.engine.snapshot.Backoff;
 import io.releasepilot.engine.snapshot.DatabasePassword;
 import io.releasepilot.engine.snapshot.PostgresSnapshotRequest;
 import io.releasepilot.engine.snapshot.PostgresSnapshotter;
+import io.releasepilot.engine.act.RunId;
 import io.releasepilot.engine.snapshot.SnapshotLabels;
 import io.releasepilot.engine.snapshot.SnapshotResult;
 import io.releasepilot.engine.snapshot.Waiter;
@@ -83,7 +84,7 @@ public final class SnapshotBenchmark {
                             DatabasePassword.of(pg.password()), ours.toString(), "bench-" + run, new SnapshotLabels("bench", "INT", null, null),
                             null, Duration.ofHours(1), false);
                     long start = System.nanoTime();
-                    SnapshotResult result = snapshotter.snapshot(request, audit, ORIGIN);
+                    SnapshotResult result = snapshotter.snapshot(request, new RunId("bench-snapshot-" + run), audit, ORIGIN);
                     double took = (System.nanoTime() - start) / 1e9;
                     best = Math.min(best, took);
                     size = Long.parseLong(result.facts().get("sizeBytes"));

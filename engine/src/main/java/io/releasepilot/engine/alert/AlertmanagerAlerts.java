@@ -28,8 +28,13 @@ public final class AlertmanagerAlerts implements AlertSource {
      * @param timeout  how long one request may take
      */
     public static AlertmanagerAlerts of(String url, AlertSelector selector, Duration timeout) {
+        return of(url, selector, timeout, AlertAccess.none());
+    }
+
+    /** The same, authenticating and trusting as {@code access} says. */
+    public static AlertmanagerAlerts of(String url, AlertSelector selector, Duration timeout, AlertAccess access) {
         Sources.requireScoped(selector);
-        return new AlertmanagerAlerts(HttpEndpoint.parse("alertmanager", url, timeout), selector);
+        return new AlertmanagerAlerts(HttpEndpoint.parse("alertmanager", url, timeout, access), selector);
     }
 
     @Override

@@ -8,7 +8,6 @@ import io.releasepilot.engine.EnvironmentException;
 import io.releasepilot.engine.InvalidInputException;
 import io.releasepilot.engine.host.ProgressListener;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -22,8 +21,11 @@ import java.util.concurrent.Executors;
  * Push mode: an Alertmanager webhook receiver that wakes a watch the moment Alertmanager sends a
  * firing alert, instead of at the next poll. Alertmanager is configured with
  * {@code webhook_configs: [{url: <url()>, http_config: {authorization: {credentials: <token>}}}]};
- * every request must carry {@code Authorization: Bearer <token>}. It binds the loopback
- * interface unless given another address.
+ * every request must carry {@code Authorization: Bearer <token>}, compared in constant time.
+ *
+ * <p>Two ways to receive: {@link #startOnLoopback} listens on a port of its own (the CLI);
+ * {@link #handler} gives a {@link Handler} a host calls from its own HTTP endpoint (a Jenkins
+ * controller's URL), with the request's Authorization header and body.
  */
 public final class AlertmanagerWebhook implements AutoCloseable {
 
@@ -34,16 +36,26 @@ public final class AlertmanagerWebhook implements AutoCloseable {
 
     private final HttpServer server;
     private final ExecutorService executor;
-    private final byte[] tokenDigest;
-    private final Wakeup wakeup;
-    private final ProgressListener progress;
+    private final Handler handler;
 
-    private AlertmanagerWebhook(HttpServer server, ExecutorService executor, byte[] tokenDigest, Wakeup wakeup, ProgressListener progress) {
+    private AlertmanagerWebhook(HttpServer server, ExecutorService executor, Handler handler) {
         this.server = server;
         this.executor = executor;
-        this.tokenDigest = tokenDigest;
-        this.wakeup = wakeup;
-        this.progress = progress;
+        this.handler = handler;
+    }
+
+    /**
+     * The receiver without a server: a host passes each request it receives to
+     * {@link Handler#handle} and answers with the reply's status and JSON.
+     *
+     * @param token the shared secret Alertmanager sends as a bearer token; copied as a digest, never logged
+     */
+    public static Handler handler(char[] token, Wakeup wakeup, ProgressListener progress) {
+        if (token == null || token.length < MIN_TOKEN_LENGTH) {
+            throw new InvalidInputException("webhook-token", token == null ? null : "(" + token.length + " characters, hidden)",
+                    "a secret of at least " + MIN_TOKEN_LENGTH + " characters");
+        }
+        return new Handler(digest(new String(token).getBytes(StandardCharsets.UTF_8)), wakeup, progress);
     }
 
     /** Listens on 127.0.0.1:{@code port} (0: any free port). */
@@ -58,11 +70,7 @@ public final class AlertmanagerWebhook implements AutoCloseable {
      * @param token the shared secret Alertmanager sends as a bearer token; never logged
      */
     public static AlertmanagerWebhook start(InetSocketAddress bind, char[] token, Wakeup wakeup, ProgressListener progress) {
-        if (token == null || token.length < MIN_TOKEN_LENGTH) {
-            throw new InvalidInputException("webhook-token", token == null ? null : "(" + token.length + " characters, hidden)",
-                    "a secret of at least " + MIN_TOKEN_LENGTH + " characters");
-        }
-        byte[] digest = digest(new String(token).getBytes(StandardCharsets.UTF_8));
+        Handler handler = handler(token, wakeup, progress);
         HttpServer server;
         try {
             server = HttpServer.create(bind, 16);
@@ -74,8 +82,8 @@ public final class AlertmanagerWebhook implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        AlertmanagerWebhook webhook = new AlertmanagerWebhook(server, executor, digest, wakeup, progress);
-        server.createContext(PATH, webhook::handle);
+        AlertmanagerWebhook webhook = new AlertmanagerWebhook(server, executor, handler);
+        server.createContext(PATH, webhook::exchange);
         server.setExecutor(executor);
         server.start();
         return webhook;
@@ -91,22 +99,61 @@ public final class AlertmanagerWebhook implements AutoCloseable {
         return URI.create("http://" + host + ":" + address.getPort() + PATH);
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
+    private void exchange(HttpExchange exchange) throws IOException {
         try (exchange) {
-            if (!authorised(exchange.getRequestHeaders().getFirst("Authorization"))) {
-                exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-                reply(exchange, 401, "{\"error\":\"a valid bearer token is required\"}");
-                return;
-            }
+            Reply reply;
             if (!"POST".equals(exchange.getRequestMethod())) {
-                exchange.getResponseHeaders().set("Allow", "POST");
-                reply(exchange, 405, "{\"error\":\"only POST\"}");
-                return;
+                reply = handler.authorised(exchange.getRequestHeaders().getFirst("Authorization"))
+                        ? new Reply(405, "{\"error\":\"only POST\"}") : Handler.UNAUTHORISED;
+                if (reply.status() == 405) {
+                    exchange.getResponseHeaders().set("Allow", "POST");
+                }
+            } else {
+                byte[] body = exchange.getRequestBody().readNBytes(MAX_BODY_BYTES + 1);
+                reply = handler.handle(exchange.getRequestHeaders().getFirst("Authorization"), body);
             }
-            byte[] body = readAtMost(exchange.getRequestBody());
-            if (body == null) {
-                reply(exchange, 413, "{\"error\":\"body larger than " + MAX_BODY_BYTES + " bytes\"}");
-                return;
+            if (reply.status() == 401) {
+                exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+            }
+            byte[] bytes = reply.json().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(reply.status(), bytes.length);
+            exchange.getResponseBody().write(bytes);
+        }
+    }
+
+    /** What to answer Alertmanager: an HTTP status and a small JSON body. */
+    public record Reply(int status, String json) {
+    }
+
+    /** The receiver's logic, for the built-in server and for a host's own endpoint alike. */
+    public static final class Handler {
+
+        static final Reply UNAUTHORISED = new Reply(401, "{\"error\":\"a valid bearer token is required\"}");
+
+        private final byte[] tokenDigest;
+        private final Wakeup wakeup;
+        private final ProgressListener progress;
+
+        private Handler(byte[] tokenDigest, Wakeup wakeup, ProgressListener progress) {
+            this.tokenDigest = tokenDigest;
+            this.wakeup = wakeup;
+            this.progress = progress;
+        }
+
+        /**
+         * Handles one POST: 401 without the right bearer token, 413 for a body over 1 MiB, 400 for
+         * a body that is no Alertmanager payload, else 200 (and a wake-up when an alert fires).
+         *
+         * @param authorization the request's {@code Authorization} header, or null
+         * @param body          the request body as received
+         */
+        public Reply handle(String authorization, byte[] body) {
+            if (!authorised(authorization)) {
+                return UNAUTHORISED;
+            }
+            if (body == null || body.length > MAX_BODY_BYTES) {
+                return new Reply(413, "{\"error\":\"body larger than " + MAX_BODY_BYTES + " bytes\"}");
             }
             JsonNode payload;
             try {
@@ -115,8 +162,7 @@ public final class AlertmanagerWebhook implements AutoCloseable {
                 payload = null;
             }
             if (payload == null || !payload.path("alerts").isArray()) {
-                reply(exchange, 400, "{\"error\":\"expected an Alertmanager webhook payload with an alerts array\"}");
-                return;
+                return new Reply(400, "{\"error\":\"expected an Alertmanager webhook payload with an alerts array\"}");
             }
             int firing = 0;
             for (JsonNode alert : payload.path("alerts")) {
@@ -129,28 +175,16 @@ public final class AlertmanagerWebhook implements AutoCloseable {
                         payload.path("groupKey").asText("?"));
                 wakeup.wake();
             }
-            reply(exchange, 200, "{\"firing\":" + firing + "}");
+            return new Reply(200, "{\"firing\":" + firing + "}");
         }
-    }
 
-    private boolean authorised(String header) {
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return false;
+        boolean authorised(String header) {
+            if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                return false;
+            }
+            // compared as digests so the time taken says nothing about the token
+            return MessageDigest.isEqual(tokenDigest, digest(header.substring(7).strip().getBytes(StandardCharsets.UTF_8)));
         }
-        // compared as digests so the time taken says nothing about the token
-        return MessageDigest.isEqual(tokenDigest, digest(header.substring(7).strip().getBytes(StandardCharsets.UTF_8)));
-    }
-
-    private static byte[] readAtMost(InputStream in) throws IOException {
-        byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
-        return bytes.length > MAX_BODY_BYTES ? null : bytes;
-    }
-
-    private static void reply(HttpExchange exchange, int status, String json) throws IOException {
-        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, bytes.length);
-        exchange.getResponseBody().write(bytes);
     }
 
     private static byte[] digest(byte[] bytes) {

@@ -29,17 +29,27 @@ final class HttpEndpoint {
     private final URI base;
     private final HttpClient client;
     private final Duration timeout;
+    private final AlertAccess access;
 
-    private HttpEndpoint(URI base, Duration timeout) {
+    private HttpEndpoint(URI base, Duration timeout, AlertAccess access) {
         this.base = base;
         this.timeout = timeout;
-        this.client = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NORMAL).build();
+        this.access = access;
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(timeout)
+                // a redirect to another host would carry the Authorization header there
+                .followRedirects(access.auth() instanceof HttpAuth.None ? HttpClient.Redirect.NORMAL : HttpClient.Redirect.NEVER);
+        javax.net.ssl.SSLContext tls = access.sslContext();
+        if (tls != null) {
+            builder.sslContext(tls);
+        }
+        this.client = builder.build();
     }
 
     /**
      * @param timeout how long one request may take; an observation that takes longer is an error
+     * @param access  the server's auth and CA
      */
-    static HttpEndpoint parse(String parameter, String text, Duration timeout) {
+    static HttpEndpoint parse(String parameter, String text, Duration timeout, AlertAccess access) {
         URI uri;
         try {
             uri = new URI(text == null ? "" : text.trim());
@@ -56,7 +66,7 @@ final class HttpEndpoint {
             throw new InvalidInputException(parameter, uri.getScheme() + "://****@" + uri.getHost(), ACCEPTED_FORM);
         }
         String path = uri.getRawPath() == null ? "" : uri.getRawPath().replaceAll("/+$", "");
-        return new HttpEndpoint(URI.create(scheme.toLowerCase() + "://" + uri.getRawAuthority() + path), timeout);
+        return new HttpEndpoint(URI.create(scheme.toLowerCase() + "://" + uri.getRawAuthority() + path), timeout, access);
     }
 
     URI base() {
@@ -69,7 +79,9 @@ final class HttpEndpoint {
                 .flatMap(e -> e.getValue().stream().map(v -> enc(e.getKey()) + "=" + enc(v)))
                 .collect(Collectors.joining("&"));
         URI uri = URI.create(base + path + (q.isEmpty() ? "" : "?" + q));
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json").GET().build();
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json").GET();
+        access.auth().authorizationHeader().ifPresent(value -> builder.header("Authorization", value));
+        HttpRequest request = builder.build();
         HttpResponse<String> response;
         try {
             response = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
@@ -80,6 +92,10 @@ final class HttpEndpoint {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AlertSourceException("GET " + base + path + " was interrupted", e);
+        }
+        if (response.statusCode() == 401 || response.statusCode() == 403) {
+            throw new AlertSourceException("GET " + base + path + " answered HTTP " + response.statusCode() + " with "
+                    + access.auth().describe() + ": check the token or user and password the watch was given");
         }
         JsonNode body;
         try {

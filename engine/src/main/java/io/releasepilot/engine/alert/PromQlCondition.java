@@ -42,6 +42,12 @@ public final class PromQlCondition implements AlertSource {
      * @param selector  label matchers the breaching series must satisfy (names are not used)
      */
     public static PromQlCondition of(String url, String query, Threshold threshold, AlertSelector selector, Duration timeout) {
+        return of(url, query, threshold, selector, timeout, AlertAccess.none());
+    }
+
+    /** The same, authenticating and trusting as {@code access} says. */
+    public static PromQlCondition of(String url, String query, Threshold threshold, AlertSelector selector, Duration timeout,
+                                     AlertAccess access) {
         if (query == null || query.isBlank()) {
             throw new InvalidInputException("promql", query, "a PromQL expression such as sum(rate(http_requests_total{code=~\"5..\"}[1m]))");
         }
@@ -49,7 +55,7 @@ public final class PromQlCondition implements AlertSource {
             throw new InvalidInputException("alert", String.join(",", selector.names()),
                     "no alert names with --promql: the condition is the alert; narrow it with --matcher or in the query");
         }
-        return new PromQlCondition(HttpEndpoint.parse("prometheus", url, timeout), query.strip(), threshold, selector, Clock.systemUTC());
+        return new PromQlCondition(HttpEndpoint.parse("prometheus", url, timeout, access), query.strip(), threshold, selector, Clock.systemUTC());
     }
 
     /** The condition as a person reads it and as alerts from it are named. */

@@ -27,8 +27,13 @@ public final class PrometheusAlerts implements AlertSource {
      * @param timeout  how long one request may take
      */
     public static PrometheusAlerts of(String url, AlertSelector selector, Duration timeout) {
+        return of(url, selector, timeout, AlertAccess.none());
+    }
+
+    /** The same, authenticating and trusting as {@code access} says. */
+    public static PrometheusAlerts of(String url, AlertSelector selector, Duration timeout, AlertAccess access) {
         Sources.requireScoped(selector);
-        return new PrometheusAlerts(HttpEndpoint.parse("prometheus", url, timeout), selector);
+        return new PrometheusAlerts(HttpEndpoint.parse("prometheus", url, timeout, access), selector);
     }
 
     @Override

@@ -1,28 +1,33 @@
 package io.releasepilot.engine.alert;
 
-import java.time.Duration;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The watch's wait between observations, which something else can cut short: a pushed alert
- * (the Alertmanager webhook) or the guarded body ending.
+ * Cuts a watch's wait between observations short: a pushed alert (the Alertmanager webhook)
+ * asks every watch listening here for an observation now. One Wakeup may be shared by a
+ * receiver and several watches.
  */
 public final class Wakeup {
 
-    private final Semaphore signals = new Semaphore(0);
+    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
 
-    /** Ends the current (or the next) wait at once. */
+    /** Asks each listening watch for an observation at once (on its scheduler, not on this thread). */
     public void wake() {
-        signals.release();
+        for (Runnable listener : listeners) {
+            listener.run();
+        }
     }
 
-    /** Waits at most {@code max}; true when woken before it passed. */
-    boolean await(Duration max) throws InterruptedException {
-        boolean woken = max.isNegative() || max.isZero() ? signals.tryAcquire() : signals.tryAcquire(max.toNanos(), TimeUnit.NANOSECONDS);
-        if (woken) {
-            signals.drainPermits();
-        }
-        return woken;
+    /** Listens until the returned registration is closed. */
+    Registration listen(Runnable listener) {
+        listeners.add(listener);
+        return () -> listeners.remove(listener);
+    }
+
+    /** A listener's place, given up when closed. */
+    interface Registration extends AutoCloseable {
+        @Override
+        void close();
     }
 }

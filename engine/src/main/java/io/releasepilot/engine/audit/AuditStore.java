@@ -1,5 +1,6 @@
 package io.releasepilot.engine.audit;
 
+import io.releasepilot.engine.act.ActStateStore;
 import io.releasepilot.engine.host.Origin;
 import java.util.List;
 import java.util.Optional;
@@ -58,6 +59,12 @@ public interface AuditStore extends AutoCloseable {
 
     /** All checkpoints, oldest first. */
     List<Checkpoint> checkpoints();
+
+    /**
+     * The durable state of long acts (a watch's window, an RDS snapshot wait), kept in this
+     * store's database beside the trail and outside its hash chain.
+     */
+    ActStateStore actState();
 
     /** Where the store is, for messages: never with a password. */
     String location();

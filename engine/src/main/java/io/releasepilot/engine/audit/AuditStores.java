@@ -62,8 +62,10 @@ public final class AuditStores {
 
     public static AuditStore open(Config config) {
         String jdbcUrl = jdbcUrl(config.location());
+        String shown = redact(jdbcUrl);
         HikariConfig hikari = new HikariConfig();
         hikari.setJdbcUrl(jdbcUrl);
+        hikari.setDataSource(DriverDataSource.forUrl(jdbcUrl, shown));
         if (config.username() != null) {
             hikari.setUsername(config.username());
         }
@@ -77,10 +79,11 @@ public final class AuditStores {
         hikari.setInitializationFailTimeout(-1);
         hikari.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
         HikariDataSource dataSource = new HikariDataSource(hikari);
-        String shown = redact(jdbcUrl);
         for (int attempt = 1; ; attempt++) {
             try {
-                Flyway.configure()
+                // the engine's own loader finds the migrations and Flyway's database plugins;
+                // the thread's context loader (Flyway's default) is not the plugin's under Jenkins
+                Flyway.configure(AuditStores.class.getClassLoader())
                         .dataSource(dataSource)
                         .locations("classpath:db/migration/audit")
                         .table("release_pilot_schema_history")

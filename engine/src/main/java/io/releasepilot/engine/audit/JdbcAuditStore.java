@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.zaxxer.hikari.HikariDataSource;
 import io.releasepilot.engine.EnvironmentException;
+import io.releasepilot.engine.act.ActStateStore;
 import io.releasepilot.engine.host.Origin;
 import java.io.IOException;
 import java.sql.Connection;
@@ -51,6 +52,7 @@ final class JdbcAuditStore implements AuditStore {
      * far below what the database can do. Other processes still queue on the database's lock.
      */
     private final ReentrantLock appendLock = new ReentrantLock(true);
+    private final JdbcActStateStore actState;
     /** Guarded by {@link #appendLock}. */
     private AppendSession session;
 
@@ -60,6 +62,12 @@ final class JdbcAuditStore implements AuditStore {
         this.location = location;
         this.signer = signer;
         this.clock = clock;
+        this.actState = new JdbcActStateStore(dataSource, location, clock);
+    }
+
+    @Override
+    public ActStateStore actState() {
+        return actState;
     }
 
     @Override

@@ -5,6 +5,6 @@ public enum Outcome {
     SUCCEEDED,
     FAILED,
     DENIED,
-    /** The host stopped the act (a Jenkins abort, Ctrl-C); what it had done is left as recorded on the target. */
+    /** The host stopped the act (a Jenkins abort, Ctrl-C); its state was left consistent and recorded. */
     CANCELLED
 }

@@ -47,6 +47,21 @@ public interface ProcessLauncher {
     void delete(String path) throws IOException;
 
     /**
+     * Renames a file on the host atomically, replacing {@code to} if it exists: a reader sees
+     * the old file or the whole new one, never a part. Both paths are in the same directory.
+     */
+    void move(String from, String to) throws IOException;
+
+    /**
+     * The SHA-256 of a file, as 64 lowercase hex digits, computed where the file is (on the
+     * agent under Jenkins), so a dump of gigabytes never travels to the engine to be hashed.
+     */
+    String sha256(String path) throws IOException;
+
+    /** The size of a file on the host, in bytes. */
+    long size(String path) throws IOException;
+
+    /**
      * Writes a file only its owner can read (mode 0600) under a given name in an existing
      * directory, for tools that look for a fixed file name (a Docker {@code config.json}).
      */

@@ -49,7 +49,7 @@ public record PostgresSnapshotRequest(String host, int port, String database, St
         }
         Objects.requireNonNull(labels, "labels");
         template = template == null ? SnapshotIds.defaultTemplate(labels) : template;
-        SnapshotIds.file(template, labels, Instant.EPOCH);
+        SnapshotIds.file(template, labels, SnapshotIds.SAMPLE_RUN, Instant.EPOCH);
         retain = Retention.validate(retain);
         timeout = timeout == null ? DEFAULT_TIMEOUT : timeout;
         if (timeout.isNegative() || timeout.isZero()) {

@@ -2,6 +2,7 @@ package io.releasepilot.engine.snapshot;
 
 import io.releasepilot.engine.EnvironmentException;
 import io.releasepilot.engine.InvalidInputException;
+import io.releasepilot.engine.act.RunId;
 import io.releasepilot.engine.audit.AuditAction;
 import io.releasepilot.engine.audit.AuditEvent;
 import io.releasepilot.engine.audit.AuditStore;
@@ -15,12 +16,9 @@ import io.releasepilot.engine.host.ProgressListener;
 import io.releasepilot.engine.input.Durations;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +40,8 @@ public final class PostgresSnapshotter {
 
     static final String PG_DUMP = "pg_dump";
     static final String PG_RESTORE = "pg_restore";
+    /** What pg_dump writes to until the dump verified; never listed as a snapshot. */
+    static final String PARTIAL_SUFFIX = ".partial";
     private static final Duration VERIFY_TIMEOUT_MIN = Duration.ofMinutes(5);
 
     private final ProcessLauncher launcher;
@@ -84,13 +84,22 @@ public final class PostgresSnapshotter {
         }
     }
 
-    /** Dumps, verifies, records and prunes; returns the dump's path on the host as the location. */
-    public SnapshotResult snapshot(PostgresSnapshotRequest request, AuditStore audit, Origin origin) throws InterruptedException {
+    /**
+     * Dumps, verifies, records and prunes; returns the dump's path on the host as the location.
+     * pg_dump writes to {@code <name>.dump.partial}, renamed to {@code <name>.dump} only once it
+     * verified and its sha256 is known, so no reader ever sees half a dump under the final name.
+     * On an interrupt (a Jenkins abort, Ctrl-C) or any failure the partial file is removed and a
+     * FAILED record written before the exception leaves.
+     *
+     * @param run the host's run id: the default name derives from it, so the same run names the same dump
+     */
+    public SnapshotResult snapshot(PostgresSnapshotRequest request, RunId run, AuditStore audit, Origin origin) throws InterruptedException {
         preflight(request);
         Instant startedAt = now.get();
-        String id = SnapshotIds.file(request.template(), request.labels(), startedAt);
+        String id = SnapshotIds.file(request.template(), request.labels(), run, startedAt);
         String dumpName = id + ".dump";
         String dumpPath = join(request.outputDir(), dumpName);
+        String partialPath = dumpPath + PARTIAL_SUFFIX;
         List<String> existing = list(request.outputDir());
         if (existing.contains(dumpName) || existing.contains(dumpName + DumpManifest.SUFFIX)) {
             throw new EnvironmentException("a dump named " + dumpName + " already exists in " + request.outputDir()
@@ -111,26 +120,37 @@ public final class PostgresSnapshotter {
         }
         long started = System.nanoTime();
         DumpManifest manifest;
+        boolean renamed = false;
         try {
+            if (existing.contains(dumpName + PARTIAL_SUFFIX)) {
+                listener.line("[dbSnapshot] postgres %s: removing %s left by an interrupted attempt", request.databaseRef(), partialPath);
+                delete(partialPath);
+            }
             listener.line("[dbSnapshot] postgres %s: dumping to %s", request.databaseRef(), dumpPath);
-            dump(request, dumpPath);
-            int toc = verify(request, dumpPath);
-            Digest digest = digest(dumpPath);
+            dump(request, partialPath);
+            int toc = verify(request, partialPath);
+            String sha256 = hostCall("compute the sha256 of", partialPath, () -> launcher.sha256(partialPath));
+            long size = hostCall("read the size of", partialPath, () -> launcher.size(partialPath));
             manifest = new DumpManifest(SnapshotLabels.MANAGED_BY_VALUE, id, dumpName, "custom", request.host(), request.port(),
                     request.database(), request.username(), request.labels().service(), request.labels().environment(),
-                    request.labels().release(), request.labels().build(), startedAt.toString(), digest.sha256(), digest.size(), toc);
+                    request.labels().release(), request.labels().build(), startedAt.toString(), sha256, size, toc);
+            hostCall("rename", partialPath, () -> {
+                launcher.move(partialPath, dumpPath);
+                return null;
+            });
+            renamed = true;
             write(join(request.outputDir(), dumpName + DumpManifest.SUFFIX), manifest.toJson());
-        } catch (EnvironmentException e) {
-            removeQuietly(dumpPath);
-            audit.append(AuditEvent.builder(AuditAction.SNAPSHOT_CREATED, request.labels().service())
-                    .environment(request.labels().environment())
-                    .release(request.labels().release())
-                    .target(dumpPath)
-                    .outcome(Outcome.FAILED)
-                    .reason(e.getMessage())
-                    .detail("engine", "postgres")
-                    .detail("database", request.databaseRef())
-                    .build(), origin);
+        } catch (InterruptedException e) {
+            // cleaned up and recorded with the interrupt cleared: a JDBC pool refuses an interrupted thread
+            Thread.interrupted();
+            try {
+                failed(request, audit, origin, partialPath, renamed ? dumpPath : null, "interrupted: the dump was stopped and no dump was kept", e);
+            } finally {
+                Thread.currentThread().interrupt();
+            }
+            throw e;
+        } catch (RuntimeException e) {
+            failed(request, audit, origin, partialPath, renamed ? dumpPath : null, e.getMessage(), e);
             throw e;
         }
         Duration took = Duration.ofNanos(System.nanoTime() - started);
@@ -157,6 +177,53 @@ public final class PostgresSnapshotter {
         facts.put("tocEntries", String.valueOf(manifest.tocEntries()));
         facts.put("manifest", join(request.outputDir(), dumpName + DumpManifest.SUFFIX));
         return new SnapshotResult(SnapshotEngine.POSTGRES, id, dumpPath, true, 0, took, pruned, facts);
+    }
+
+    /**
+     * Removes what the attempt left on the host and records it as FAILED; a record that cannot be
+     * written is added to {@code failure}, so the first cause stays the one the step reports.
+     */
+    private void failed(PostgresSnapshotRequest request, AuditStore audit, Origin origin, String partialPath, String renamedPath, String reason,
+                        Exception failure) {
+        removeQuietly(partialPath);
+        if (renamedPath != null) {
+            removeQuietly(renamedPath);
+        }
+        String dumpPath = partialPath.substring(0, partialPath.length() - PARTIAL_SUFFIX.length());
+        try {
+            audit.append(AuditEvent.builder(AuditAction.SNAPSHOT_CREATED, request.labels().service())
+                    .environment(request.labels().environment())
+                    .release(request.labels().release())
+                    .target(dumpPath)
+                    .outcome(Outcome.FAILED)
+                    .reason(reason)
+                    .detail("engine", "postgres")
+                    .detail("database", request.databaseRef())
+                    .build(), origin);
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    /** One call on the host's files. */
+    @FunctionalInterface
+    private interface HostCall<T> {
+        T call() throws IOException;
+    }
+
+    private <T> T hostCall(String what, String path, HostCall<T> call) {
+        try {
+            return call.call();
+        } catch (IOException e) {
+            throw new EnvironmentException("cannot " + what + " " + path + " on the agent: " + e.getMessage(), e);
+        }
+    }
+
+    private void delete(String path) {
+        hostCall("delete", path, () -> {
+            launcher.delete(path);
+            return null;
+        });
     }
 
     private void dump(PostgresSnapshotRequest request, String dumpPath) throws InterruptedException {
@@ -222,27 +289,6 @@ public final class PostgresSnapshotter {
             throw new EnvironmentException("cannot run " + pgRestore + " on the agent: " + e.getMessage(), e);
         }
         return entries.get();
-    }
-
-    private record Digest(String sha256, long size) {
-    }
-
-    private Digest digest(String path) {
-        try (InputStream in = launcher.read(path)) {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            byte[] buffer = new byte[1 << 16];
-            long size = 0;
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                sha.update(buffer, 0, n);
-                size += n;
-            }
-            return new Digest(HexFormat.of().formatHex(sha.digest()), size);
-        } catch (IOException e) {
-            throw new EnvironmentException("cannot read the dump " + path + " back from the agent: " + e.getMessage(), e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
-        }
     }
 
     /** A dump this tool took of the request's database, proved by its manifest. */

@@ -48,6 +48,6 @@ public record RdsSnapshotRequest(Source source, String template, SnapshotLabels 
         if (timeout.isNegative() || timeout.isZero()) {
             throw new InvalidInputException("timeout", timeout.toString(), "a duration greater than zero, such as 30m or 1h");
         }
-        SnapshotIds.rds(template, labels, java.time.Instant.EPOCH);
+        SnapshotIds.rds(template, labels, SnapshotIds.SAMPLE_RUN, java.time.Instant.EPOCH);
     }
 }

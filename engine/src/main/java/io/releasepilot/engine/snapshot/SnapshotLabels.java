@@ -24,6 +24,8 @@ public record SnapshotLabels(String service, String environment, String release,
     public static final String ENVIRONMENT_KEY = TAG_PREFIX + "environment";
     public static final String RELEASE_KEY = TAG_PREFIX + "release";
     public static final String BUILD_KEY = TAG_PREFIX + "build";
+    /** The token of the run that made a snapshot ({@link SnapshotIds#runToken}), so a repeated run reuses it. */
+    public static final String RUN_KEY = TAG_PREFIX + "run";
 
     /** The characters AWS accepts in a tag value (and that read well in a manifest). */
     private static final Pattern TAG_VALUE = Pattern.compile("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]{1,256}");

@@ -4,6 +4,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -118,32 +121,74 @@ public final class Waiter<T> {
         int attempt = 0;
         while (true) {
             attempt++;
-            T value = poll.poll();
-            Duration elapsed = Duration.ofNanos(clock.nanoTime() - start);
-            listener.attempted(attempt, value, elapsed);
-            for (Acceptor<T> a : acceptors) {
-                if (a.matches().test(value)) {
-                    if (a.state() == State.SUCCESS) {
-                        return new Result<>(Matched.SUCCESS, value, attempt, elapsed, delays, a.message().apply(value));
+            Result<T> end = attempt(attempt, start, delays);
+            if (end != null) {
+                return end;
+            }
+            clock.sleep(delays.get(delays.size() - 1));
+        }
+    }
+
+    /**
+     * The same wait without a thread waiting: each attempt is a task on {@code scheduler}, the
+     * pause between attempts a scheduled delay. Completes with the result, or exceptionally when
+     * a poll throws; completing or cancelling the future from outside ends the polls.
+     */
+    public CompletableFuture<Result<T>> schedule(ScheduledExecutorService scheduler) {
+        CompletableFuture<Result<T>> result = new CompletableFuture<>();
+        long start = clock.nanoTime();
+        List<Duration> delays = new ArrayList<>();
+        Runnable step = new Runnable() {
+            private int attempt;
+
+            @Override
+            public void run() {
+                if (result.isDone()) {
+                    return;
+                }
+                try {
+                    Result<T> end = attempt(++attempt, start, delays);
+                    if (end != null) {
+                        result.complete(end);
+                    } else {
+                        scheduler.schedule(this, delays.get(delays.size() - 1).toMillis(), TimeUnit.MILLISECONDS);
                     }
-                    if (a.state() == State.FAILURE) {
-                        return new Result<>(Matched.FAILURE, value, attempt, elapsed, delays, a.message().apply(value));
-                    }
-                    break;
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
                 }
             }
-            Duration remaining = timeout.minus(elapsed);
-            if (attempt >= maxAttempts || remaining.isNegative() || remaining.isZero()) {
-                String why = attempt >= maxAttempts ? "gave up after " + attempt + " attempts" : "timed out";
-                return new Result<>(Matched.TIMEOUT, value, attempt, elapsed, delays, why);
+        };
+        scheduler.execute(step);
+        return result;
+    }
+
+    /** One poll, matched: the end of the wait, or null with the pause before the next attempt appended to {@code delays}. */
+    private Result<T> attempt(int attempt, long start, List<Duration> delays) {
+        T value = poll.poll();
+        Duration elapsed = Duration.ofNanos(clock.nanoTime() - start);
+        listener.attempted(attempt, value, elapsed);
+        for (Acceptor<T> a : acceptors) {
+            if (a.matches().test(value)) {
+                if (a.state() == State.SUCCESS) {
+                    return new Result<>(Matched.SUCCESS, value, attempt, elapsed, delays, a.message().apply(value));
+                }
+                if (a.state() == State.FAILURE) {
+                    return new Result<>(Matched.FAILURE, value, attempt, elapsed, delays, a.message().apply(value));
+                }
+                break;
             }
-            Duration delay = backoff.delayAfter(attempt);
-            if (delay.compareTo(remaining) > 0) {
-                delay = remaining;
-            }
-            delays.add(delay);
-            clock.sleep(delay);
         }
+        Duration remaining = timeout.minus(elapsed);
+        if (attempt >= maxAttempts || remaining.isNegative() || remaining.isZero()) {
+            String why = attempt >= maxAttempts ? "gave up after " + attempt + " attempts" : "timed out";
+            return new Result<>(Matched.TIMEOUT, value, attempt, elapsed, delays, why);
+        }
+        Duration delay = backoff.delayAfter(attempt);
+        if (delay.compareTo(remaining) > 0) {
+            delay = remaining;
+        }
+        delays.add(delay);
+        return null;
     }
 
     public static final class Builder<T> {

@@ -59,10 +59,10 @@ class AlertWatchKubeRollbackTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> "firing".equals(prometheus.alertState("HighErrorRate", "service", "web")));
             CanaryRollback rollback = new CanaryRollback(cluster.client(), store, ORIGIN, progress);
             RollbackTarget target = new KubeRollbackTarget(rollback, "shop", "web", new RunId("cli://test/1@1"));
-            AlertWatch watch = new AlertWatch(PrometheusAlerts.of(prometheus.url().toString(),
+            TestWatch watch = new TestWatch(new AlertWatch(store, ORIGIN, progress), new WatchRequest(PrometheusAlerts.of(prometheus.url().toString(),
                     AlertSelector.parse(List.of("HighErrorRate"), List.of("track=\"canary\"", "service=\"web\"")), Duration.ofSeconds(2)),
-                    new WatchOptions(Duration.ofSeconds(30), Duration.ofMillis(200), 1, OnError.FAIL, 3), target,
-                    new WatchSubject(null, "INT", "shop", "web"), store, ORIGIN, progress);
+                    new WatchOptions(Duration.ofSeconds(30), Duration.ofMillis(200), 1, OnError.FAIL, 3),
+                    new WatchSubject(null, "INT", "shop", "web"), target), progress);
 
             assertThatThrownBy(watch::watch).isInstanceOf(DeploymentFailedException.class)
                     .hasMessageContaining("rolled back shop/web: alert HighErrorRate{");

@@ -114,13 +114,13 @@ class AlertWatchRealServersTest {
         return new WatchOptions(window, interval, failureLimit, OnError.FAIL, WatchOptions.DEFAULT_ERROR_LIMIT);
     }
 
-    AlertWatch watch(AlertSource source, WatchOptions options) {
+    TestWatch watch(AlertSource source, WatchOptions options) {
         return watch(source, options, progress);
     }
 
-    AlertWatch watch(AlertSource source, WatchOptions options, RecordingProgress lines) {
-        return new AlertWatch(source, options, target, new WatchSubject(null, "PROD", "shop", "web"), store,
-                new Origin("tester", "cli://test"), lines);
+    TestWatch watch(AlertSource source, WatchOptions options, RecordingProgress lines) {
+        return new TestWatch(new AlertWatch(store, new Origin("tester", "cli://test"), lines),
+                new WatchRequest(source, options, new WatchSubject(null, "PROD", "shop", "web"), target), lines);
     }
 
     List<AuditRecord> alertRecords() {
@@ -139,7 +139,7 @@ class AlertWatchRealServersTest {
             errorRatio("checkout", 0.5);
             awaitPrometheusState("HighErrorRate", "checkout", "firing");
 
-            AlertWatch w = watch(prometheusAlerts(select(List.of("HighErrorRate"), "service=\"checkout\"")),
+            TestWatch w = watch(prometheusAlerts(select(List.of("HighErrorRate"), "service=\"checkout\"")),
                     options(Duration.ofSeconds(30), Duration.ofMillis(200), 2));
 
             assertThatThrownBy(w::watch)
@@ -157,7 +157,7 @@ class AlertWatchRealServersTest {
             awaitPrometheusState("HighErrorRate", "basket", "firing");
             Instant activeAt = Instant.parse(firingAlert("HighErrorRate", "basket").path("activeAt").asText());
 
-            AlertWatch w = watch(prometheusAlerts(select(List.of("HighErrorRate"), "service=\"basket\"")),
+            TestWatch w = watch(prometheusAlerts(select(List.of("HighErrorRate"), "service=\"basket\"")),
                     options(Duration.ofSeconds(30), Duration.ofMillis(200), 1));
 
             assertThatThrownBy(w::watch).isInstanceOf(DeploymentFailedException.class);
@@ -226,7 +226,7 @@ class AlertWatchRealServersTest {
                 }
             });
 
-            AlertWatch w = watch(prometheusAlerts(select(List.of(), "alertname=~\"High.*\"", "service=\"orders\"")),
+            TestWatch w = watch(prometheusAlerts(select(List.of(), "alertname=~\"High.*\"", "service=\"orders\"")),
                     options(Duration.ofSeconds(30), Duration.ofMillis(200), 1), lines);
 
             assertThatThrownBy(w::watch).isInstanceOf(DeploymentFailedException.class).hasMessageContaining("HighErrorRate");
@@ -266,7 +266,7 @@ class AlertWatchRealServersTest {
             errorRatio("inventory", 0.5);
             awaitInAlertmanager("inventory", "active");
 
-            AlertWatch w = watch(source("service=\"inventory\"", "severity=~\"crit.*\"", "track!=stable"),
+            TestWatch w = watch(source("service=\"inventory\"", "severity=~\"crit.*\"", "track!=stable"),
                     options(Duration.ofSeconds(30), Duration.ofMillis(200), 1));
 
             assertThatThrownBy(w::watch).isInstanceOf(DeploymentFailedException.class)
@@ -310,7 +310,7 @@ class AlertWatchRealServersTest {
             errorRatio("reviews", 0.3);
             await().atMost(Duration.ofSeconds(30)).until(() -> prometheus.alertState("HighErrorRate", "service", "reviews") != null);
 
-            AlertWatch w = watch(condition("max(canary_error_ratio{service=\"reviews\"})", ">=0.2"),
+            TestWatch w = watch(condition("max(canary_error_ratio{service=\"reviews\"})", ">=0.2"),
                     options(Duration.ofSeconds(30), Duration.ofMillis(200), 2));
 
             assertThatThrownBy(w::watch).isInstanceOf(DeploymentFailedException.class)
@@ -346,7 +346,7 @@ class AlertWatchRealServersTest {
 
         @Test
         void rejectedExpressionEndsTheWatchBeforeAnyObservation() {
-            AlertWatch w = watch(condition("rate(", ">1"), options(Duration.ofSeconds(5), Duration.ofMillis(200), 1));
+            TestWatch w = watch(condition("rate(", ">1"), options(Duration.ofSeconds(5), Duration.ofMillis(200), 1));
 
             assertThatThrownBy(w::watch).isInstanceOf(InvalidInputException.class);
             assertThat(target.calls).isEmpty();
@@ -366,7 +366,7 @@ class AlertWatchRealServersTest {
 
         @Test
         void onErrorFailStopsAfterTheErrorLimitLeavingTheCanaryAlone() {
-            AlertWatch w = watch(nobodyListening(), onError(OnError.FAIL));
+            TestWatch w = watch(nobodyListening(), onError(OnError.FAIL));
 
             assertThatThrownBy(w::watch).isInstanceOf(EnvironmentException.class)
                     .hasMessageContaining("failed 3 observations in a row")
@@ -377,7 +377,7 @@ class AlertWatchRealServersTest {
 
         @Test
         void onErrorRollbackSetsTrafficToZeroAndRollsBack() {
-            AlertWatch w = watch(nobodyListening(), onError(OnError.ROLLBACK));
+            TestWatch w = watch(nobodyListening(), onError(OnError.ROLLBACK));
 
             assertThatThrownBy(w::watch).isInstanceOf(DeploymentFailedException.class)
                     .hasMessageContaining("the alert source failed 3 observations in a row and on-error is rollback");
@@ -411,7 +411,7 @@ class AlertWatchRealServersTest {
                 errorRatio("profile", 0.8);
             });
             firer.start();
-            AlertWatch w = watch(prometheusAlerts(select(List.of("HighErrorRate"), "service=\"profile\"")),
+            TestWatch w = watch(prometheusAlerts(select(List.of("HighErrorRate"), "service=\"profile\"")),
                     options(Duration.ofSeconds(60), Duration.ofMillis(200), 1));
 
             assertThatThrownBy(() -> w.guard(new LocalProcessLauncher(),
@@ -429,7 +429,7 @@ class AlertWatchRealServersTest {
         @Test
         void expressionPrometheusRejectsStopsTheGuardBeforeTheBodyRuns() {
             Path marker = dir.resolve("ran");
-            AlertWatch w = watch(PromQlCondition.of(prometheus.url().toString(), "rate(", Threshold.parse("threshold", ">1"),
+            TestWatch w = watch(PromQlCondition.of(prometheus.url().toString(), "rate(", Threshold.parse("threshold", ">1"),
                     select(List.of()), Duration.ofSeconds(2)), options(Duration.ofSeconds(30), Duration.ofMillis(200), 1));
 
             assertThatThrownBy(() -> w.guard(new LocalProcessLauncher(), List.of("/bin/sh", "-c", "touch " + marker)))
@@ -443,14 +443,14 @@ class AlertWatchRealServersTest {
                     options(Duration.ofSeconds(60), Duration.ofMillis(200), 1))
                     .guard(new LocalProcessLauncher(), List.of("/bin/sh", "-c", "echo smoke ok; sleep 1"));
 
-            assertThat(report.bodyExitCode()).isZero();
+            assertThat(report.bodyResult()).isEqualTo(0);
             assertThat(target.calls).isEmpty();
             assertThat(progress.lines).contains("smoke ok");
         }
 
         @Test
         void bodyThatFailsWithoutAnAlertFailsWithoutRollingBack() {
-            AlertWatch w = watch(prometheusAlerts(select(List.of("HighErrorRate"), "service=\"quiet\"")),
+            TestWatch w = watch(prometheusAlerts(select(List.of("HighErrorRate"), "service=\"quiet\"")),
                     options(Duration.ofSeconds(60), Duration.ofMillis(200), 1));
 
             assertThatThrownBy(() -> w.guard(new LocalProcessLauncher(), List.of("/bin/sh", "-c", "echo smoke broke; exit 3")))

@@ -106,9 +106,10 @@ class CloudWatchAlarmsTest {
                 .withHeader("Content-Type", "application/cbor").withHeader("smithy-protocol", "rpc-v2-cbor").withBody(bytes.toByteArray())));
     }
 
-    AlertWatch watch(WatchOptions options) {
-        return new AlertWatch(CloudWatchAlarms.of(List.of("web-canary-5xx"), client), options, target,
-                new WatchSubject("web", "PROD", "shop", "web"), store, new Origin("tester", "cli://test"), progress);
+    TestWatch watch(WatchOptions options) {
+        return new TestWatch(new AlertWatch(store, new Origin("tester", "cli://test"), progress),
+                new WatchRequest(CloudWatchAlarms.of(List.of("web-canary-5xx"), client), options, new WatchSubject("web", "PROD", "shop", "web"),
+                        target), progress);
     }
 
     static WatchOptions quick(Duration window) {

@@ -70,8 +70,9 @@ class PushModeTest {
                 }
             });
             pusher.start();
-            AlertWatch watch = new AlertWatch(source, new WatchOptions(Duration.ofMinutes(10), Duration.ofMinutes(10), 1, OnError.FAIL, 3),
-                    target, new WatchSubject(null, null, "shop", "web"), store, new Origin("tester", "cli://test"), progress, wakeup);
+            TestWatch watch = new TestWatch(new AlertWatch(store, new Origin("tester", "cli://test"), progress).withWakeup(wakeup),
+                    new WatchRequest(source, new WatchOptions(Duration.ofMinutes(10), Duration.ofMinutes(10), 1, OnError.FAIL, 3),
+                            new WatchSubject(null, null, "shop", "web"), target), progress);
 
             assertThatThrownBy(watch::watch).isInstanceOf(DeploymentFailedException.class)
                     .hasMessageContaining("alert HighErrorRate{service=\"web\", track=\"canary\"} firing since");

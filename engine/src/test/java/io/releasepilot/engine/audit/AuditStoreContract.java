@@ -8,6 +8,9 @@ import static io.releasepilot.engine.audit.AuditFixtures.promoted;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.releasepilot.engine.act.RunId;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -27,6 +30,75 @@ abstract class AuditStoreContract {
 
     AuditStore newStore() {
         return newStore(null);
+    }
+
+    @Test
+    void aStoreOpensAndMigratesWhenTheThreadsContextClassLoaderSeesNothingOfTheEngine() throws Exception {
+        // Given a thread whose context loader is not the engine's, as on a Jenkins controller
+        Thread thread = Thread.currentThread();
+        ClassLoader before = thread.getContextClassLoader();
+        try (URLClassLoader empty = new URLClassLoader(new URL[0], null)) {
+            thread.setContextClassLoader(empty);
+
+            // When a store is opened there, Then its migrations ran and its tables work
+            try (AuditStore store = newStore()) {
+                store.append(note("web", "INT", "opened"), ORIGIN);
+                store.actState().save(new RunId("job/web/1/#3"), "{}");
+                assertThat(store.lastStoredSeq()).isEqualTo(1);
+                assertThat(store.actState().load(new RunId("job/web/1/#3"))).contains("{}");
+            }
+        } finally {
+            thread.setContextClassLoader(before);
+        }
+    }
+
+    @Test
+    void actStateSavedForARunIsLoadedBackAsSaved() {
+        try (AuditStore store = newStore()) {
+            RunId run = new RunId("https://jenkins.example.com/job/web/42/#17");
+
+            store.actState().save(run, "{\"observations\":3}");
+
+            assertThat(store.actState().load(run)).contains("{\"observations\":3}");
+            assertThat(store.actState().load(new RunId("https://jenkins.example.com/job/web/43/#17"))).isEmpty();
+        }
+    }
+
+    @Test
+    void actStateSavedAgainReplacesWhatWasThere() {
+        try (AuditStore store = newStore()) {
+            RunId run = new RunId("cli://host/123@2026-12-01T00:00:00Z");
+            store.actState().save(run, "{\"observations\":1}");
+
+            store.actState().save(run, "{\"observations\":2}");
+
+            assertThat(store.actState().load(run)).contains("{\"observations\":2}");
+        }
+    }
+
+    @Test
+    void actStateRemovedIsGone() {
+        try (AuditStore store = newStore()) {
+            RunId run = new RunId("cli://host/1@x");
+            store.actState().save(run, "{}");
+
+            store.actState().remove(run);
+
+            assertThat(store.actState().load(run)).isEmpty();
+        }
+    }
+
+    @Test
+    void actStateIsNoPartOfTheChain() {
+        try (AuditStore store = newStore()) {
+            store.append(note("web", "INT", "one"), ORIGIN);
+            AuditStore.ChainHead head = store.head();
+
+            store.actState().save(new RunId("cli://host/1@x"), "{}");
+
+            assertThat(store.head()).isEqualTo(head);
+            assertThat(AuditVerifier.verify(store, null).ok()).isTrue();
+        }
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.releasepilot.engine.EnvironmentException;
 import io.releasepilot.engine.InvalidInputException;
+import io.releasepilot.engine.act.RunId;
 import io.releasepilot.engine.audit.AuditAction;
 import io.releasepilot.engine.audit.AuditFilter;
 import io.releasepilot.engine.audit.AuditRecord;
@@ -37,6 +38,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -49,6 +51,11 @@ import org.junit.jupiter.api.io.TempDir;
 class PostgresSnapshotterTest {
 
     private static final Origin ORIGIN = new Origin("alice", "https://jenkins.example.com/job/orders/42/");
+
+    /** Each snapshot here is its own run, as each CLI invocation is. */
+    private static RunId run() {
+        return new RunId("test://" + UUID.randomUUID());
+    }
     private static PostgresServer pg;
     private static String database;
 
@@ -102,7 +109,7 @@ class PostgresSnapshotterTest {
     void aDumpRestoresIntoAFreshDatabaseWithTheSameRowCounts() throws Exception {
         // Given a database with rows in two tables
         // When it is snapshotted
-        SnapshotResult result = snapshotter().snapshot(request(null, null, false), audit, ORIGIN);
+        SnapshotResult result = snapshotter().snapshot(request(null, null, false), run(), audit, ORIGIN);
 
         // Then the dump restores into a fresh database holding the same rows
         String fresh = pg.createDatabase();
@@ -119,10 +126,10 @@ class PostgresSnapshotterTest {
 
     @Test
     void theDumpIsNamedFromTheDefaultTemplateAndItsSha256AndSizeAreRecorded() throws Exception {
-        SnapshotResult result = snapshotter().snapshot(request(null, null, false), audit, ORIGIN);
+        SnapshotResult result = snapshotter().snapshot(request(null, null, false), run(), audit, ORIGIN);
 
         Path dump = Path.of(result.location());
-        assertThat(dump.getFileName().toString()).matches("rp-orders-prod-\\d{8}-\\d{6}\\.dump");
+        assertThat(dump.getFileName().toString()).matches("rp-orders-prod-[0-9a-f]{12}\\.dump");
         assertThat(dump.getParent()).isEqualTo(out);
         String sha256 = sha256(dump);
         assertThat(result.facts()).containsEntry("sha256", sha256).containsEntry("sizeBytes", String.valueOf(Files.size(dump)));
@@ -150,7 +157,7 @@ class PostgresSnapshotterTest {
         try (Connection lock = pg.connect(database); Statement s = lock.createStatement()) {
             lock.setAutoCommit(false);
             s.execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE");
-            Future<SnapshotResult> running = background.submit(() -> snapshotter().snapshot(request(null, 1, false), audit, ORIGIN));
+            Future<SnapshotResult> running = background.submit(() -> snapshotter().snapshot(request(null, 1, false), run(), audit, ORIGIN));
             await().atMost(Duration.ofSeconds(60)).until(() -> {
                 for (String cmdline : commandLines()) {
                     if (cmdline.contains(PostgresServer.PASSWORD)) {
@@ -187,7 +194,7 @@ class PostgresSnapshotterTest {
 
     @Test
     void thePassfileIsPrivateAndGoneAfterTheDump() throws Exception {
-        snapshotter().snapshot(request(null, null, false), audit, ORIGIN);
+        snapshotter().snapshot(request(null, null, false), run(), audit, ORIGIN);
 
         assertThat(launcher.privateFiles).hasSize(1);
         assertThat(launcher.privateFiles.get(0).mode()).isEqualTo(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
@@ -199,8 +206,8 @@ class PostgresSnapshotterTest {
     void retentionRemovesOnlyTheOldestOfThisToolsDumpsOfThatDatabase() throws Exception {
         // Given two earlier dumps of this database, a foreign dump, and a Release Pilot dump of another database
         PostgresSnapshotter snapshotter = snapshotter();
-        SnapshotResult first = snapshotter.snapshot(request("orders-1", null, false), audit, ORIGIN);
-        SnapshotResult second = snapshotter.snapshot(request("orders-2", null, false), audit, ORIGIN);
+        SnapshotResult first = snapshotter.snapshot(request("orders-1", null, false), run(), audit, ORIGIN);
+        SnapshotResult second = snapshotter.snapshot(request("orders-2", null, false), run(), audit, ORIGIN);
         Files.writeString(out.resolve("handmade.dump"), "someone else's dump");
         Path otherDatabase = Files.writeString(out.resolve("other.dump"), "x");
         DumpManifest foreign = new DumpManifest("release-pilot", "other", "other.dump", "custom", "127.0.0.1", pg.port(), "another_db",
@@ -208,7 +215,7 @@ class PostgresSnapshotterTest {
         Files.write(out.resolve("other.dump" + DumpManifest.SUFFIX), foreign.toJson());
 
         // When a third is taken keeping 2
-        SnapshotResult third = snapshotter.snapshot(request("orders-3", 2, false), audit, ORIGIN);
+        SnapshotResult third = snapshotter.snapshot(request("orders-3", 2, false), run(), audit, ORIGIN);
 
         // Then only the oldest of this database's dumps (and its manifest) went
         assertThat(third.pruned()).extracting(SnapshotResult.PrunedSnapshot::snapshotId).containsExactly("orders-1");
@@ -225,12 +232,12 @@ class PostgresSnapshotterTest {
     @Test
     void aDryRunWritesAndDeletesNothingButSaysWhatWouldGo() throws Exception {
         PostgresSnapshotter snapshotter = snapshotter();
-        SnapshotResult first = snapshotter.snapshot(request("orders-a", null, false), audit, ORIGIN);
-        snapshotter.snapshot(request("orders-b", null, false), audit, ORIGIN);
+        SnapshotResult first = snapshotter.snapshot(request("orders-a", null, false), run(), audit, ORIGIN);
+        snapshotter.snapshot(request("orders-b", null, false), run(), audit, ORIGIN);
         List<String> before = names();
         long records = audit.head().seq();
 
-        SnapshotResult dry = snapshotter.snapshot(request("orders-c", 2, true), audit, ORIGIN);
+        SnapshotResult dry = snapshotter.snapshot(request("orders-c", 2, true), run(), audit, ORIGIN);
 
         assertThat(dry.created()).isFalse();
         assertThat(dry.pruned()).extracting(SnapshotResult.PrunedSnapshot::location).containsExactly(first.location());
@@ -245,7 +252,7 @@ class PostgresSnapshotterTest {
                 DatabasePassword.of(PostgresServer.PASSWORD), out.toString(), null, new SnapshotLabels("orders", "PROD", null, null),
                 null, Duration.ofMinutes(1), false);
 
-        assertThatThrownBy(() -> snapshotter().snapshot(unreachable, audit, ORIGIN))
+        assertThatThrownBy(() -> snapshotter().snapshot(unreachable, run(), audit, ORIGIN))
                 .isInstanceOf(EnvironmentException.class)
                 .hasMessageContaining("pg_dump of 127.0.0.1:" + unreachable.port() + "/" + database)
                 .hasMessageContaining("no dump was kept");
@@ -261,7 +268,7 @@ class PostgresSnapshotterTest {
                 DatabasePassword.of(wrong), out.toString(), null, new SnapshotLabels("orders", null, null, null), null,
                 Duration.ofMinutes(1), false);
 
-        assertThatThrownBy(() -> snapshotter().snapshot(bad, audit, ORIGIN))
+        assertThatThrownBy(() -> snapshotter().snapshot(bad, run(), audit, ORIGIN))
                 .isInstanceOf(EnvironmentException.class)
                 .hasMessageContaining("password authentication failed")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain(wrong));
@@ -275,7 +282,7 @@ class PostgresSnapshotterTest {
                 DatabasePassword.of(PostgresServer.PASSWORD), "/proc", null, new SnapshotLabels("orders", null, null, null), null,
                 null, false);
 
-        assertThatThrownBy(() -> snapshotter().snapshot(toProc, audit, ORIGIN))
+        assertThatThrownBy(() -> snapshotter().snapshot(toProc, run(), audit, ORIGIN))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("invalid output-dir: '/proc'");
         assertThat(launcher.requests).isEmpty();
@@ -297,7 +304,7 @@ class PostgresSnapshotterTest {
     void anExistingDumpOfTheSameNameIsNeverOverwritten() throws Exception {
         Files.writeString(out.resolve("orders-x.dump"), "precious");
 
-        assertThatThrownBy(() -> snapshotter().snapshot(request("orders-x", null, false), audit, ORIGIN))
+        assertThatThrownBy(() -> snapshotter().snapshot(request("orders-x", null, false), run(), audit, ORIGIN))
                 .isInstanceOf(EnvironmentException.class)
                 .hasMessageContaining("orders-x.dump already exists");
         assertThat(out.resolve("orders-x.dump")).hasContent("precious");
@@ -305,6 +312,70 @@ class PostgresSnapshotterTest {
     }
 
     /** Every process's command line, as anyone on the host can read it. */
+    @Test
+    void anInterruptedDumpLeavesNoFileBehindAndIsRecordedAsFailed() throws Exception {
+        // Given pg_dump held by a table lock, half-way through writing its archive
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        Thread snapshotting;
+        try (Connection lock = pg.connect(database); Statement s = lock.createStatement()) {
+            lock.setAutoCommit(false);
+            s.execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE");
+            snapshotting = new Thread(() -> {
+                try {
+                    snapshotter().snapshot(request("orders-aborted", null, false), run(), audit, ORIGIN);
+                } catch (Throwable t) {
+                    thrown.set(t);
+                }
+            });
+            snapshotting.start();
+            await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(out.resolve("orders-aborted.dump.partial")));
+
+            // When the host interrupts the step (a Jenkins abort)
+            snapshotting.interrupt();
+            snapshotting.join(TimeUnit.SECONDS.toMillis(60));
+            lock.rollback();
+        }
+
+        // Then it says so, nothing is left in the directory and the trail records the failure
+        assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
+        try (Stream<Path> left = Files.list(out)) {
+            assertThat(left).isEmpty();
+        }
+        AuditRecord record = audit.list(new AuditFilter(null, null, AuditAction.SNAPSHOT_CREATED, null, 10)).get(0);
+        assertThat(record.event().outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(record.event().reason()).startsWith("interrupted");
+        assertThat(record.event().target()).isEqualTo(out.resolve("orders-aborted.dump").toString());
+    }
+
+    @Test
+    void whileRunningTheDumpIsOnlyUnderItsPartialName() throws Exception {
+        Future<SnapshotResult> running;
+        ExecutorService background = Executors.newSingleThreadExecutor();
+        try (Connection lock = pg.connect(database); Statement s = lock.createStatement()) {
+            lock.setAutoCommit(false);
+            s.execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE");
+            running = background.submit(() -> snapshotter().snapshot(request("orders-partial", null, false), run(), audit, ORIGIN));
+            await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(out.resolve("orders-partial.dump.partial")));
+
+            assertThat(out.resolve("orders-partial.dump")).doesNotExist();
+            lock.commit();
+            running.get(60, TimeUnit.SECONDS);
+        } finally {
+            background.shutdownNow();
+        }
+
+        assertThat(out.resolve("orders-partial.dump")).exists();
+        assertThat(out.resolve("orders-partial.dump.partial")).doesNotExist();
+    }
+
+    @Test
+    void theSha256IsComputedWhereTheDumpIsWithoutReadingItBack() throws Exception {
+        SnapshotResult result = snapshotter().snapshot(request("orders-digest", null, false), run(), audit, ORIGIN);
+
+        assertThat(result.facts()).containsEntry("sha256", sha256(Path.of(result.location())));
+        assertThat(launcher.reads).noneMatch(path -> path.endsWith(".dump") || path.endsWith(".partial"));
+    }
+
     private static List<String> commandLines() throws IOException {
         List<String> lines = new ArrayList<>();
         try (Stream<Path> procs = Files.list(Path.of("/proc"))) {

@@ -8,10 +8,15 @@ import static io.releasepilot.engine.snapshot.SimulatedRds.error;
 import static io.releasepilot.engine.snapshot.SimulatedRds.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.releasepilot.engine.EnvironmentException;
+import io.releasepilot.engine.act.ActCancelledException;
+import io.releasepilot.engine.act.ActHandle;
+import io.releasepilot.engine.act.ActScheduler;
+import io.releasepilot.engine.act.RunId;
 import io.releasepilot.engine.audit.AuditAction;
 import io.releasepilot.engine.audit.AuditFilter;
 import io.releasepilot.engine.audit.AuditRecord;
@@ -27,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -54,13 +60,19 @@ class RdsSnapshotterTest {
         rds.close();
     }
 
+    private final RunId run = new RunId("https://jenkins.example.com/job/orders/42/#7");
+
+    private RunId run() {
+        return run;
+    }
+
     private RdsSnapshotter snapshotter(AwsAccess access) {
         return RdsSnapshotter.connect(access, audit, ORIGIN, console::add).withBackoff(FAST);
     }
 
     private SnapshotResult snapshotInstance(String template, Integer retain, Duration timeout, boolean dryRun) throws Exception {
         try (RdsSnapshotter s = snapshotter(rds.access())) {
-            return s.snapshot(new RdsSnapshotRequest(RdsSnapshotRequest.Source.instance("orders-db"), template, LABELS, retain, timeout, dryRun));
+            return s.snapshot(new RdsSnapshotRequest(RdsSnapshotRequest.Source.instance("orders-db"), template, LABELS, retain, timeout, dryRun), run());
         }
     }
 
@@ -75,6 +87,8 @@ class RdsSnapshotterTest {
 
     private void givenStatusSequence(String id, String... statuses) {
         List<Map.Entry<Integer, String>> answers = new java.util.ArrayList<>();
+        // the snapshotter describes the id before it creates anything
+        answers.add(SimulatedRds.snapshotNotFound());
         int progress = 0;
         for (String status : statuses) {
             progress = "available".equals(status) ? 100 : Math.min(99, progress + 40);
@@ -113,14 +127,15 @@ class RdsSnapshotterTest {
     }
 
     @Test
-    void theDefaultSnapshotIdIsServiceEnvironmentAndUtcTime() throws Exception {
+    void theDefaultSnapshotIdIsServiceEnvironmentAndTheRunsToken() throws Exception {
         givenInstance("available");
+        String id = "rp-orders-prod-" + SnapshotIds.runToken(LABELS, run);
         rds.stub(action("CreateDBSnapshot"), 200, ok("CreateDBSnapshot",
-                SimulatedRds.snapshot("rp-orders-prod-20261122-010000", "orders-db", "available", 100, Instant.now(), "release-pilot")));
+                SimulatedRds.snapshot(id, "orders-db", "available", 100, Instant.now(), "release-pilot")));
 
         SnapshotResult result = snapshotInstance(null, null, Duration.ofMinutes(5), false);
 
-        assertThat(result.snapshotId()).matches("rp-orders-prod-\\d{8}-\\d{6}");
+        assertThat(result.snapshotId()).isEqualTo(id).matches("rp-orders-prod-[0-9a-f]{12}");
         assertThat(bodiesOf("CreateDBSnapshot").get(0)).contains("DBSnapshotIdentifier=" + result.snapshotId());
     }
 
@@ -129,14 +144,16 @@ class RdsSnapshotterTest {
         rds.stub(action("DescribeDBClusters"), 200, ok("DescribeDBClusters", SimulatedRds.cluster("orders-aurora", "available")));
         rds.stub(action("CreateDBClusterSnapshot"), 200, ok("CreateDBClusterSnapshot",
                 SimulatedRds.clusterSnapshot("orders-c1", "orders-aurora", "creating", 0, Instant.now(), "release-pilot")));
-        rds.stub(action("DescribeDBClusterSnapshots"), 200, ok("DescribeDBClusterSnapshots", "<DBClusterSnapshots>"
-                + SimulatedRds.clusterSnapshot("orders-c1", "orders-aurora", "available", 100, Instant.now(), "release-pilot")
-                + "</DBClusterSnapshots>"));
+        rds.stubSequence("cluster-status", () -> action("DescribeDBClusterSnapshots"), List.of(
+                Map.entry(404, error("DBClusterSnapshotNotFoundFault", "DBClusterSnapshot orders-c1 not found.")),
+                Map.entry(200, ok("DescribeDBClusterSnapshots", "<DBClusterSnapshots>"
+                        + SimulatedRds.clusterSnapshot("orders-c1", "orders-aurora", "available", 100, Instant.now(), "release-pilot")
+                        + "</DBClusterSnapshots>"))));
 
         SnapshotResult result;
         try (RdsSnapshotter s = snapshotter(rds.access())) {
             result = s.snapshot(new RdsSnapshotRequest(RdsSnapshotRequest.Source.cluster("orders-aurora"), "orders-c1", LABELS, null,
-                    Duration.ofMinutes(5), false));
+                    Duration.ofMinutes(5), false), run());
         }
 
         assertThat(result.location()).isEqualTo(SimulatedRds.clusterSnapshotArn("orders-c1"));
@@ -150,7 +167,8 @@ class RdsSnapshotterTest {
         rds.stub(action("DescribeDBClusters"), 200, ok("DescribeDBClusters", SimulatedRds.cluster("orders-aurora", "available")));
         rds.stub(action("CreateDBClusterSnapshot"), 200, ok("CreateDBClusterSnapshot",
                 SimulatedRds.clusterSnapshot("c-new", "orders-aurora", "available", 100, Instant.now(), "release-pilot")));
-        rds.stub(action("DescribeDBClusterSnapshots"), 200, ok("DescribeDBClusterSnapshots", "<DBClusterSnapshots>"
+        rds.stub(action("DescribeDBClusterSnapshots").withRequestBody(containing("SnapshotType=manual")), 200,
+                ok("DescribeDBClusterSnapshots", "<DBClusterSnapshots>"
                 + SimulatedRds.clusterSnapshot("c-old", "orders-aurora", "available", 100, Instant.parse("2026-11-01T00:00:00Z"), "release-pilot")
                 + SimulatedRds.clusterSnapshot("c-dba", "orders-aurora", "available", 100, Instant.parse("2025-11-01T00:00:00Z"), null)
                 + SimulatedRds.clusterSnapshot("c-new", "orders-aurora", "available", 100, Instant.now(), "release-pilot")
@@ -161,7 +179,7 @@ class RdsSnapshotterTest {
         SnapshotResult result;
         try (RdsSnapshotter s = snapshotter(rds.access())) {
             result = s.snapshot(new RdsSnapshotRequest(RdsSnapshotRequest.Source.cluster("orders-aurora"), "c-new", LABELS, 1,
-                    Duration.ofMinutes(5), false));
+                    Duration.ofMinutes(5), false), run());
         }
 
         assertThat(result.pruned()).extracting(SnapshotResult.PrunedSnapshot::location).containsExactly(SimulatedRds.clusterSnapshotArn("c-old"));
@@ -337,7 +355,7 @@ class RdsSnapshotterTest {
                 SimulatedRds.snapshot("s1", "orders-db", "available", 100, Instant.now(), "release-pilot")));
 
         try (RdsSnapshotter s = snapshotter(rds.access().assumingRole("arn:aws:iam::123456789012:role/deployer"))) {
-            s.snapshot(new RdsSnapshotRequest(RdsSnapshotRequest.Source.instance("orders-db"), "s1", LABELS, null, Duration.ofMinutes(1), false));
+            s.snapshot(new RdsSnapshotRequest(RdsSnapshotRequest.Source.instance("orders-db"), "s1", LABELS, null, Duration.ofMinutes(1), false), run());
         }
 
         assertThat(bodiesOf("AssumeRole")).singleElement().asString()
@@ -358,12 +376,115 @@ class RdsSnapshotterTest {
                 "the-session-token".toCharArray()).withEndpoints(rds.endpoint(), rds.endpoint());
 
         try (RdsSnapshotter s = snapshotter(session)) {
-            s.snapshot(new RdsSnapshotRequest(RdsSnapshotRequest.Source.instance("orders-db"), "s1", LABELS, null, Duration.ofMinutes(1), false));
+            s.snapshot(new RdsSnapshotRequest(RdsSnapshotRequest.Source.instance("orders-db"), "s1", LABELS, null, Duration.ofMinutes(1), false), run());
         }
 
         rds.server().verify(postRequestedFor(urlEqualTo("/")).withRequestBody(containing("Action=CreateDBSnapshot"))
                 .withHeader("Authorization", containing("Credential=ASIASESSIONKEY000001/" ))
                 .withHeader("X-Amz-Security-Token", WireMock.equalTo("the-session-token")));
         assertThat(session.toString()).doesNotContain("session-secret").doesNotContain("the-session-token");
+    }
+
+    private RdsSnapshotRequest defaultRequest() {
+        return new RdsSnapshotRequest(RdsSnapshotRequest.Source.instance("orders-db"), null, LABELS, null, Duration.ofMinutes(30), false);
+    }
+
+    private void givenAvailableFromNowOn(String id) {
+        rds.stub(action("DescribeDBSnapshots").withRequestBody(containing("DBSnapshotIdentifier=" + id)).atPriority(1), 200,
+                ok("DescribeDBSnapshots", "<DBSnapshots>" + SimulatedRds.snapshot(id, "orders-db", "available", 100, Instant.now(), "release-pilot")
+                        + "</DBSnapshots>"));
+    }
+
+    @Test
+    void aRunResumedAfterARestartWaitsForItsSnapshotAndKeepsItsDeadlineInsteadOfTakingASecond() throws Exception {
+        // Given a run whose controller died while RDS was still creating its snapshot
+        givenInstance("available");
+        String id = "rp-orders-prod-" + SnapshotIds.runToken(LABELS, run);
+        givenCreateAnswers(id);
+        givenStatusSequence(id, "creating");
+        ScheduledExecutorService controller = ActScheduler.create("test-controller", 1);
+        Instant deadline;
+        try (RdsSnapshotter first = snapshotter(rds.access()).withScheduler(controller)) {
+            ActHandle<SnapshotResult> waiting = first.start(defaultRequest(), run);
+            deadline = waiting.deadline();
+            await().atMost(Duration.ofSeconds(30)).until(() -> bodiesOf("DescribeDBSnapshots").size() >= 3);
+            controller.shutdownNow();
+        }
+        givenAvailableFromNowOn(id);
+
+        // When new engine objects resume the same run id
+        ActHandle<SnapshotResult> resumed;
+        SnapshotResult result;
+        try (RdsSnapshotter second = snapshotter(rds.access())) {
+            resumed = second.resume(run);
+            result = resumed.await();
+        }
+
+        // Then they waited for the same snapshot, by the same deadline, and created none
+        assertThat(resumed.deadline()).isEqualTo(deadline);
+        assertThat(result.snapshotId()).isEqualTo(id);
+        assertThat(bodiesOf("CreateDBSnapshot")).hasSize(1);
+    }
+
+    @Test
+    void theSameRunStartedAgainAfterItsSnapshotIsDoneMakesNoSecondOne() throws Exception {
+        givenInstance("available");
+        String id = "rp-orders-prod-" + SnapshotIds.runToken(LABELS, run);
+        rds.stub(action("CreateDBSnapshot"), 200, ok("CreateDBSnapshot",
+                SimulatedRds.snapshot(id, "orders-db", "available", 100, Instant.now(), "release-pilot")));
+        SnapshotResult first;
+        try (RdsSnapshotter s = snapshotter(rds.access())) {
+            first = s.snapshot(defaultRequest(), run);
+        }
+
+        SnapshotResult again;
+        try (RdsSnapshotter s = snapshotter(rds.access())) {
+            again = s.snapshot(defaultRequest(), run);
+        }
+
+        assertThat(again.location()).isEqualTo(first.location());
+        assertThat(bodiesOf("CreateDBSnapshot")).hasSize(1);
+        assertThat(audit.list(new AuditFilter(null, null, AuditAction.SNAPSHOT_CREATED, null, 10))).hasSize(1);
+    }
+
+    @Test
+    void aRunRepeatedWhileItsSnapshotExistsDescribesItFirstAndCreatesNothing() throws Exception {
+        givenInstance("available");
+        String id = "rp-orders-prod-" + SnapshotIds.runToken(LABELS, run);
+        givenAvailableFromNowOn(id);
+
+        SnapshotResult result;
+        try (RdsSnapshotter s = snapshotter(rds.access())) {
+            result = s.snapshot(defaultRequest(), run);
+        }
+
+        assertThat(result.snapshotId()).isEqualTo(id);
+        assertThat(bodiesOf("CreateDBSnapshot")).isEmpty();
+        assertThat(console).anyMatch(l -> l.contains("snapshot " + id + " already exists"));
+    }
+
+    @Test
+    void stoppingTheWaitRecordsItAsCancelledAndTheSameRunWaitsForTheSameSnapshotLater() throws Exception {
+        givenInstance("available");
+        String id = "rp-orders-prod-" + SnapshotIds.runToken(LABELS, run);
+        givenCreateAnswers(id);
+        givenStatusSequence(id, "creating");
+        try (RdsSnapshotter s = snapshotter(rds.access())) {
+            ActHandle<SnapshotResult> waiting = s.start(defaultRequest(), run);
+
+            waiting.stop("the build was aborted");
+
+            assertThatThrownBy(() -> waiting.completion().join()).hasCauseInstanceOf(ActCancelledException.class)
+                    .hasMessageContaining("the same run id resumes the wait");
+        }
+        AuditRecord cancelled = audit.list(new AuditFilter(null, null, AuditAction.SNAPSHOT_CREATED, null, 10)).get(0);
+        assertThat(cancelled.event().outcome()).isEqualTo(Outcome.CANCELLED);
+        assertThat(cancelled.event().reason()).contains("the build was aborted");
+
+        givenAvailableFromNowOn(id);
+        try (RdsSnapshotter s = snapshotter(rds.access())) {
+            assertThat(s.resume(run).await().snapshotId()).isEqualTo(id);
+        }
+        assertThat(bodiesOf("CreateDBSnapshot")).hasSize(1);
     }
 }

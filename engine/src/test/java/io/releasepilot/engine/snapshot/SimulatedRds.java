@@ -1,6 +1,7 @@
 package io.releasepilot.engine.snapshot;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.matching;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
@@ -32,6 +33,18 @@ public final class SimulatedRds implements AutoCloseable {
 
     public SimulatedRds() {
         server.start();
+        // as RDS answers for an identifier it does not know; a test's own stubs (priority 5) win
+        server.stubFor(action("DescribeDBSnapshots").withRequestBody(containing("DBSnapshotIdentifier=")).atPriority(10)
+                .willReturn(aResponse().withStatus(404).withHeader("Content-Type", "text/xml")
+                        .withBody(error("DBSnapshotNotFound", "DBSnapshot not found."))));
+        server.stubFor(action("DescribeDBClusterSnapshots").withRequestBody(containing("DBClusterSnapshotIdentifier=")).atPriority(10)
+                .willReturn(aResponse().withStatus(404).withHeader("Content-Type", "text/xml")
+                        .withBody(error("DBClusterSnapshotNotFoundFault", "DBClusterSnapshot not found."))));
+    }
+
+    /** What RDS answers to DescribeDBSnapshots for an identifier it does not know (yet). */
+    public static Map.Entry<Integer, String> snapshotNotFound() {
+        return Map.entry(404, error("DBSnapshotNotFound", "DBSnapshot not found."));
     }
 
     public WireMockServer server() {

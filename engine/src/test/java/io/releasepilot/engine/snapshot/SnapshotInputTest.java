@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.releasepilot.engine.InvalidInputException;
+import io.releasepilot.engine.act.RunId;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,28 +20,52 @@ class SnapshotInputTest {
 
     private static final SnapshotLabels LABELS = new SnapshotLabels("orders.api", "prod", "1.4.2", null);
     private static final Instant NOW = Instant.parse("2026-11-22T01:02:03Z");
+    private static final RunId RUN = new RunId("https://jenkins.example.com/job/orders/42/#17");
 
     @Test
-    void theDefaultTemplateGivesServiceEnvironmentAndUtcTimeInRdsForm() {
-        assertThat(SnapshotIds.rds(SnapshotIds.defaultTemplate(LABELS), LABELS, NOW)).isEqualTo("rp-orders-api-prod-20261122-010203");
+    void theDefaultTemplateGivesServiceEnvironmentAndARunTokenInRdsForm() {
+        assertThat(SnapshotIds.rds(SnapshotIds.defaultTemplate(LABELS), LABELS, RUN, NOW)).matches("rp-orders-api-prod-[0-9a-f]{12}");
+    }
+
+    @Test
+    void theDefaultIdOfARunIsTheSameWhenItIsRunAgainLater() {
+        String first = SnapshotIds.rds(SnapshotIds.defaultTemplate(LABELS), LABELS, RUN, NOW);
+
+        String again = SnapshotIds.rds(SnapshotIds.defaultTemplate(LABELS), LABELS, new RunId(RUN.value()), NOW.plusSeconds(3600));
+
+        assertThat(again).isEqualTo(first);
+    }
+
+    @Test
+    void anotherRunOrAnotherReleaseGetsAnotherDefaultId() {
+        String first = SnapshotIds.rds(SnapshotIds.defaultTemplate(LABELS), LABELS, RUN, NOW);
+        SnapshotLabels nextRelease = new SnapshotLabels("orders.api", "prod", "1.4.3", null);
+
+        assertThat(SnapshotIds.rds(SnapshotIds.defaultTemplate(LABELS), LABELS, new RunId(RUN.value() + "8"), NOW)).isNotEqualTo(first);
+        assertThat(SnapshotIds.rds(SnapshotIds.defaultTemplate(nextRelease), nextRelease, RUN, NOW)).isNotEqualTo(first);
     }
 
     @Test
     void withoutAnEnvironmentTheDefaultTemplateLeavesItOut() {
         SnapshotLabels noEnv = new SnapshotLabels("orders", null, null, null);
-        assertThat(SnapshotIds.rds(SnapshotIds.defaultTemplate(noEnv), noEnv, NOW)).isEqualTo("rp-orders-20261122-010203");
+        assertThat(SnapshotIds.rds(SnapshotIds.defaultTemplate(noEnv), noEnv, RUN, NOW)).matches("rp-orders-[0-9a-f]{12}");
+    }
+
+    @Test
+    void aTemplateMayStillUseTheUtcTime() {
+        assertThat(SnapshotIds.rds("pre-{timestamp}", LABELS, RUN, NOW)).isEqualTo("pre-20261122-010203");
     }
 
     @Test
     void aTemplateMayUseTheRelease() {
-        assertThat(SnapshotIds.rds("pre-{release}", LABELS, NOW)).isEqualTo("pre-1-4-2");
-        assertThat(SnapshotIds.file("pre_{release}", LABELS, NOW)).isEqualTo("pre_1-4-2");
+        assertThat(SnapshotIds.rds("pre-{release}", LABELS, RUN, NOW)).isEqualTo("pre-1-4-2");
+        assertThat(SnapshotIds.file("pre_{release}", LABELS, RUN, NOW)).isEqualTo("pre_1-4-2");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"9lives", "two--hyphens", "ends-", "under_score", "has space", "{unknown}-x"})
     void snapshotIdsThatBreakRdsRulesAreRefused(String id) {
-        assertThatThrownBy(() -> SnapshotIds.rds(id, LABELS, NOW))
+        assertThatThrownBy(() -> SnapshotIds.rds(id, LABELS, RUN, NOW))
                 .isInstanceOf(InvalidInputException.class)
                 .satisfies(e -> assertThat(((InvalidInputException) e).parameter()).isEqualTo("snapshot-id"))
                 .hasMessageContaining("expected an RDS snapshot identifier");
@@ -48,7 +73,7 @@ class SnapshotInputTest {
 
     @Test
     void aSnapshotIdLongerThan255IsRefused() {
-        assertThatThrownBy(() -> SnapshotIds.rds("a" + "b".repeat(255), LABELS, NOW)).isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(() -> SnapshotIds.rds("a" + "b".repeat(255), LABELS, RUN, NOW)).isInstanceOf(InvalidInputException.class);
     }
 
     @ParameterizedTest
@@ -144,7 +169,7 @@ class SnapshotInputTest {
 
     @Test
     void aDumpNameWithAPathIsRefused() {
-        assertThatThrownBy(() -> SnapshotIds.file("../etc/passwd", LABELS, NOW))
+        assertThatThrownBy(() -> SnapshotIds.file("../etc/passwd", LABELS, RUN, NOW))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("expected a file name");
     }

@@ -26,6 +26,8 @@ public final class RecordingLauncher implements ProcessLauncher {
     private final LocalProcessLauncher local = new LocalProcessLauncher();
     public final List<ProcessRequest> requests = new CopyOnWriteArrayList<>();
     public final List<PrivateFile> privateFiles = new CopyOnWriteArrayList<>();
+    /** Every file read back through {@link #read}, which under Jenkins crosses the agent channel. */
+    public final List<String> reads = new CopyOnWriteArrayList<>();
 
     @Override
     public ProcessResult run(ProcessRequest request) throws IOException, InterruptedException {
@@ -58,7 +60,23 @@ public final class RecordingLauncher implements ProcessLauncher {
 
     @Override
     public InputStream read(String path) throws IOException {
+        reads.add(path);
         return local.read(path);
+    }
+
+    @Override
+    public void move(String from, String to) throws IOException {
+        local.move(from, to);
+    }
+
+    @Override
+    public String sha256(String path) throws IOException {
+        return local.sha256(path);
+    }
+
+    @Override
+    public long size(String path) throws IOException {
+        return local.size(path);
     }
 
     @Override
