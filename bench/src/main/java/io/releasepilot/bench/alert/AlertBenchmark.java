@@ -153,14 +153,15 @@ public final class AlertBenchmark {
                 CountDownLatch watching = new CountDownLatch(1);
                 AlertSource source = PrometheusAlerts.of(prometheus.url().toString(),
                         AlertSelector.parse(List.of("HighErrorRate"), List.of("service=\"" + service + "\"")), Duration.ofSeconds(2));
-                AlertWatch watch = new AlertWatch(source, new WatchOptions(Duration.ofMinutes(1), INTERVAL, 1, OnError.FAIL, 3),
-                        target, new WatchSubject(null, null, NAMESPACE, "web"), store, ORIGIN, line -> watching.countDown());
+                AlertWatch watch = new AlertWatch(store, ORIGIN, line -> watching.countDown());
+                WatchRequest request = new WatchRequest(source, new WatchOptions(Duration.ofMinutes(1), INTERVAL, 1, OnError.FAIL, 3),
+                        new WatchSubject(null, null, NAMESPACE, "web"), target);
                 Thread.sleep(random.nextInt((int) INTERVAL.toMillis()));
-                Thread watcher = start(watch, target.stamp);
+                ActHandle<WatchReport> watcher = start(watch, request, service, target.stamp);
                 watching.await();
                 metrics.set("canary_error_ratio{service=\"" + service + "\"}", 1);
                 long firingSeen = awaitFiring(prometheus, service);
-                watcher.join(Duration.ofMinutes(1).toMillis());
+                finish(watcher, target.stamp);
                 target.stamp.requireTriggered(service);
                 latencies[i] = (target.stamp.zeroedAt.get() - firingSeen) / 1e9;
                 metrics.set("canary_error_ratio{service=\"" + service + "\"}", 0);
