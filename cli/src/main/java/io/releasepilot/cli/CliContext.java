@@ -73,6 +73,16 @@ final class CliContext {
         return env != null && !env.isBlank() ? env : home().toString();
     }
 
+    /** {@code --audit-store} as given on the command line, or null (environment and default not consulted). */
+    String explicitStore() {
+        return root.auditStore;
+    }
+
+    /** {@code --signing-key} as given on the command line, or null (environment and default not consulted). */
+    Path explicitSigningKey() {
+        return root.signingKey;
+    }
+
     Origin origin() {
         String actor = root.actor != null && !root.actor.isBlank() ? root.actor : System.getProperty("user.name", "unknown");
         String host;

@@ -16,7 +16,7 @@ import picocli.CommandLine.ScopeType;
         mixinStandardHelpOptions = true,
         versionProvider = ReleasePilotCommand.Version.class,
         description = "Progressive delivery for containerised services, with a tamper-evident audit trail.",
-        subcommands = {AuditCommand.class, BenchCommand.class, BuildImageCommand.class, DbSnapshotCommand.class, RollbackOnAlertCommand.class, ServeCommand.class,
+        subcommands = {AuditCommand.class, BenchCommand.class, BuildImageCommand.class, DbSnapshotCommand.class, RollbackOnAlertCommand.class, ServeCommand.class, SandboxCommand.class,
             DeployCanaryCommand.class, PromoteCommand.class, RollbackCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {

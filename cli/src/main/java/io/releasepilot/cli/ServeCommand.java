@@ -15,8 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -61,45 +59,29 @@ final class ServeCommand implements Callable<Integer> {
         PublicKey publicKey = Files.exists(CliContext.defaultPublicKey())
                 ? CheckpointKeys.readPublic("public-key", CliContext.defaultPublicKey()) : null;
 
-        // Ctrl-C runs the shutdown hook: it releases the wait below, then holds the JVM until the
-        // server, the dashboard and the store are closed.
-        CountDownLatch stop = new CountDownLatch(1);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            stop.countDown();
-            try {
-                stopped.await(5, TimeUnit.SECONDS);
+        // The signal is closed last: once it is, a JVM stopped by Ctrl-C halts.
+        try (StopSignal stop = new StopSignal("release-pilot-serve-stop")) {
+            // The dashboard only reads: the store is opened without a signing key, so none is made.
+            try (AuditStore store = AuditStores.open(ctx.storeConfig(null));
+                 Dashboard dashboard = new Dashboard(store, Dashboard.Config.defaults().withPublicKey(publicKey))) {
+                ctx.err().printf("[serve] reading the audit trail %s%n", store.location());
+                ctx.err().flush();
+                dashboard.warmUp();
+                try (DashboardServer server = DashboardServer.start(new DashboardApi(dashboard), new InetSocketAddress(address, port), token)) {
+                    ctx.out().printf("[serve] dashboard at %s (%d records)%n", server.url(), store.head().seq());
+                    if (token != null) {
+                        ctx.out().printf("[serve] the API and /metrics need 'Authorization: Bearer' with the token in %s%n", tokenFile);
+                    }
+                    ctx.out().println("[serve] press Ctrl-C to stop");
+                    ctx.out().flush();
+                    stop.await();
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }, "release-pilot-serve-stop");
-        // The dashboard only reads: the store is opened without a signing key, so none is made.
-        try (AuditStore store = AuditStores.open(ctx.storeConfig(null));
-             Dashboard dashboard = new Dashboard(store, Dashboard.Config.defaults().withPublicKey(publicKey))) {
-            ctx.err().printf("[serve] reading the audit trail %s%n", store.location());
-            ctx.err().flush();
-            dashboard.warmUp();
-            Runtime.getRuntime().addShutdownHook(hook);
-            try (DashboardServer server = DashboardServer.start(new DashboardApi(dashboard), new InetSocketAddress(address, port), token)) {
-                ctx.out().printf("[serve] dashboard at %s (%d records)%n", server.url(), store.head().seq());
-                if (token != null) {
-                    ctx.out().printf("[serve] the API and /metrics need 'Authorization: Bearer' with the token in %s%n", tokenFile);
-                }
-                ctx.out().println("[serve] press Ctrl-C to stop");
-                ctx.out().flush();
-                stop.await();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running and waits for the latch below
-            }
-            stopped.countDown();
+            ctx.out().println("[serve] stopped");
+            ctx.out().flush();
         }
-        ctx.out().println("[serve] stopped");
         return 0;
     }
 

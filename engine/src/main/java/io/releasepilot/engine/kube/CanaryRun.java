@@ -137,8 +137,9 @@ final class CanaryRun {
             }
             return d;
         };
-        CompletableFuture<Void> held = lease.acquireWithin(leaseWait, firstWrite,
-                line -> actRun.progress.line("[%s] %s: %s", actName, plain.label(), line));
+        // A wait for the lease is a wait of the act: a stop ends it.
+        CompletableFuture<Void> held = act.waitFor(lease.acquireWithin(leaseWait, firstWrite,
+                line -> actRun.progress.line("[%s] %s: %s", actName, plain.label(), line)));
         CompletableFuture<R> done = held.thenCompose(ignored -> {
             act.deadline(deadline[0]);
             lease.keepRenewed(current -> {

@@ -1,9 +1,12 @@
 package io.releasepilot.engine.kube;
 
+import io.releasepilot.engine.act.ActHandle;
 import io.releasepilot.engine.act.RunId;
 import io.releasepilot.engine.alert.RollbackTarget;
 import io.releasepilot.engine.input.Names;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * What rollbackOnAlert acts on for a canary on Kubernetes: the brake first
@@ -35,7 +38,21 @@ public final class KubeRollbackTarget implements RollbackTarget {
 
     @Override
     public void rollBack(String reason) {
-        KubeAct.join(rollback.start(new RollbackRequest(namespace, deployment, null, reason, CanaryRollback.DEFAULT_TIMEOUT), run));
+        KubeAct.join(start(reason));
+    }
+
+    /** The rollback without a thread held while the stable becomes available: the watch polls on the scheduler too. */
+    @Override
+    public CompletionStage<Void> startRollBack(String reason) {
+        try {
+            return start(reason).completion().thenApply(done -> null);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private ActHandle<RollbackResult> start(String reason) {
+        return rollback.start(new RollbackRequest(namespace, deployment, null, reason, CanaryRollback.DEFAULT_TIMEOUT), run);
     }
 
     @Override

@@ -78,6 +78,22 @@ class CanaryLeaseTest {
     }
 
     @Test
+    void anActWaitingForTheLeaseCanBeStoppedAndThenChangesNothing() {
+        k.cluster.createApp("web", V1, 4);
+        k.cluster.controller().readyAfter(Duration.ofMinutes(5));
+        ActHandle<CanaryResult> first = k.deploy().start(canary("web", V2, 25), FIRST);
+        ActHandle<RollbackResult> second = k.rollback().withLeaseWait(Duration.ofMinutes(5)).start(rollbackOf("web"), SECOND);
+
+        second.stop("the build was aborted");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> second.completion().isDone());
+        assertThatThrownBy(second.completion()::join).cause().isInstanceOf(ActCancelledException.class);
+        assertThat(k.lease("web").run()).as("still the first run's").isEqualTo(FIRST.value());
+        assertThat(k.state("web").step()).isEqualTo(CanaryStep.CANARY_PENDING);
+        stopAndWait(first);
+    }
+
+    @Test
     void theLeaseIsRenewedWhileTheActWaitsSoItOutlivesItsTimeToLive() {
         k.cluster.createApp("web", V1, 4);
         k.cluster.controller().readyAfter(Duration.ofMinutes(5));

@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The CRUD mock's dispatcher, counting the requests of the client under test and failing a share
  * of them on purpose: 409 conflicts on writes, 429 throttling, 500/503 server errors, refused
  * watches (the informer must re-establish them) and slow answers. Requests of the simulated
- * controller (its user agent) are neither counted nor failed.
+ * controller (its user agent) are neither counted nor failed. Requests pass through
+ * {@link KubectlCompatibility}, which answers what the CRUD mock does not, so kubectl works too.
  */
 public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
 
@@ -35,6 +36,17 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
         return t;
     });
 
+    private final KubectlCompatibility kubectl = new KubectlCompatibility(new KubectlCompatibility.Store() {
+        @Override
+        public MockResponse dispatch(RecordedRequest request) {
+            return FaultInjectingDispatcher.super.dispatch(request);
+        }
+
+        @Override
+        public MockResponse get(String path) {
+            return handleGet(path);
+        }
+    });
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong injected = new AtomicLong();
     private final Random random;
@@ -118,9 +130,14 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
 
     @Override
     public MockResponse dispatch(RecordedRequest request) {
+        // Static answers, not the store's: neither counted nor failed.
+        MockResponse discovered = kubectl.discovery(request);
+        if (discovered != null) {
+            return discovered;
+        }
         String agent = request.getHeader("User-Agent");
         if (agent != null && agent.contains(CONTROLLER_AGENT)) {
-            return closedOffTheEventLoop(super.dispatch(request), -1);
+            return closedOffTheEventLoop(store(request), -1);
         }
         requests.incrementAndGet();
         Faults f = faults;
@@ -145,7 +162,7 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
                 after = 50 + random.nextInt(250);
             }
             injected.incrementAndGet();
-            return closedOffTheEventLoop(super.dispatch(request), after);
+            return closedOffTheEventLoop(store(request), after);
         }
         if (!watch) {
             double edge = 0;
@@ -159,10 +176,15 @@ public final class FaultInjectingDispatcher extends KubernetesCrudDispatcher {
                 return injected(roll < edge - f.serverError() / 2 ? 500 : 503, "server error (injected)");
             }
             if (roll < edge + f.slow()) {
-                return counted(super.dispatch(request).setBodyDelay(f.delay()), mutates);
+                return counted(store(request).setBodyDelay(f.delay()), mutates);
             }
         }
-        return counted(closedOffTheEventLoop(super.dispatch(request), -1), mutates);
+        return counted(closedOffTheEventLoop(store(request), -1), mutates);
+    }
+
+    /** The CRUD mock's answer, through what kubectl needs beyond it. */
+    private MockResponse store(RecordedRequest request) {
+        return kubectl.answer(request);
     }
 
     private MockResponse counted(MockResponse response, boolean mutates) {

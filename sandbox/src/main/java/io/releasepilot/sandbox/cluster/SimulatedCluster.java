@@ -13,7 +13,12 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,16 +27,19 @@ import java.util.logging.Logger;
 
 /**
  * A SIMULATED cluster: fabric8's CRUD mock API server on 127.0.0.1 with a
- * {@link FaultInjectingDispatcher}, a {@link SimulatedDeploymentController} for one namespace, and
- * a client for the code under test. For tests and benchmarks only; a real cluster is reached
- * through a kubeconfig.
+ * {@link FaultInjectingDispatcher} (through which kubectl works too), a
+ * {@link SimulatedDeploymentController} for every namespace, and a client for the code under test. For tests, benchmarks and {@code release-pilot sandbox}; a real cluster is
+ * reached through a kubeconfig.
  */
 public final class SimulatedCluster implements AutoCloseable {
 
-    /** Held so their levels stick: the mock logs every request at INFO. */
+    /**
+     * Held so their levels stick: the mock logs every request at INFO, and its Vert.x server warns
+     * of a "blocked" event loop whenever a busy machine is slow to schedule it.
+     */
     private static final List<Logger> QUIETED = List.of(Logger.getLogger("io.fabric8.mockwebserver"),
             Logger.getLogger("io.fabric8.kubernetes.client.server.mock"), Logger.getLogger("io.fabric8.kubernetes.client.informers"),
-            Logger.getLogger("io.fabric8.kubernetes.client.dsl.internal"));
+            Logger.getLogger("io.fabric8.kubernetes.client.dsl.internal"), Logger.getLogger("io.vertx"));
 
     private final KubernetesMockServer server;
     private final FaultInjectingDispatcher dispatcher;
@@ -40,7 +48,20 @@ public final class SimulatedCluster implements AutoCloseable {
     private final SimulatedDeploymentController controller;
     private final String namespace;
 
+    /** On a free port, with one namespace, the one {@link #createApp} and {@link #editDeployment} use. */
     public SimulatedCluster(String namespace) {
+        this(0, namespace);
+    }
+
+    /**
+     * On {@code port} of 127.0.0.1 (0: a free one), with the namespace {@code namespace}, the one
+     * {@link #createApp(String, String, int, io.fabric8.kubernetes.api.model.Container...)} and
+     * {@link #editDeployment} use; {@link #createNamespace} makes more.
+     */
+    public SimulatedCluster(int port, String namespace) {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port " + port + ": a TCP port from 1 to 65535, or 0 for a free one");
+        }
         for (Logger logger : QUIETED) {
             logger.setLevel(Level.SEVERE);
         }
@@ -48,14 +69,19 @@ public final class SimulatedCluster implements AutoCloseable {
         this.dispatcher = new FaultInjectingDispatcher(20261122L);
         this.server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         try {
-            server.init(InetAddress.getLoopbackAddress(), 0);
+            server.init(InetAddress.getLoopbackAddress(), port);
         } catch (RuntimeException e) {
-            throw new IllegalStateException("cannot start the simulated API server on 127.0.0.1", e);
+            throw new IllegalStateException("cannot start the simulated API server on 127.0.0.1:" + port, e);
         }
         this.client = newClient(null);
         this.controllerClient = newClient(FaultInjectingDispatcher.CONTROLLER_AGENT);
-        controllerClient.resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build()).create();
-        this.controller = new SimulatedDeploymentController(controllerClient, namespace);
+        createNamespace(namespace);
+        this.controller = new SimulatedDeploymentController(controllerClient);
+    }
+
+    /** Creates a namespace, as an administrator would before a team deploys to it. */
+    public void createNamespace(String name) {
+        controllerClient.resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
     }
 
     /** A further client of the code under test (e.g. a second process), counted like the first. */
@@ -97,14 +123,60 @@ public final class SimulatedCluster implements AutoCloseable {
         return client.getMasterUrl().toString();
     }
 
+    /** The API server's TCP port on 127.0.0.1. */
+    public int port() {
+        return server.getPort();
+    }
+
+    /**
+     * Writes a kubeconfig for this API server (plain HTTP on 127.0.0.1, no credentials: the
+     * simulation checks none) whose context's namespace is {@code contextNamespace}; kubectl and
+     * fabric8 clients both read it. Written to a temporary file first and moved into place, so a
+     * reader never sees half of it.
+     */
+    public void writeKubeconfig(Path file, String contextNamespace) throws IOException {
+        String text = """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: release-pilot-sandbox
+                  cluster:
+                    server: http://127.0.0.1:%d
+                contexts:
+                - name: release-pilot-sandbox
+                  context:
+                    cluster: release-pilot-sandbox
+                    user: release-pilot-sandbox
+                    namespace: %s
+                current-context: release-pilot-sandbox
+                users:
+                - name: release-pilot-sandbox
+                  user: {}
+                """.formatted(port(), contextNamespace);
+        Path absolute = file.toAbsolutePath();
+        Files.createDirectories(absolute.getParent());
+        Path temporary = Files.createTempFile(absolute.getParent(), absolute.getFileName().toString(), ".tmp");
+        try {
+            Files.writeString(temporary, text, StandardCharsets.UTF_8);
+            Files.move(temporary, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temporary);
+        }
+    }
+
     /**
      * Creates a Deployment {@code name} (container {@code app} and any sidecars, pods labelled {@code app: name})
      * and a Service of the same name selecting its pods, as a team would have them.
      */
     public Deployment createApp(String name, String image, int replicas, io.fabric8.kubernetes.api.model.Container... sidecars) {
+        return createApp(namespace, name, image, replicas, sidecars);
+    }
+
+    /** {@link #createApp(String, String, int, io.fabric8.kubernetes.api.model.Container...)} in namespace {@code inNamespace}. */
+    public Deployment createApp(String inNamespace, String name, String image, int replicas, io.fabric8.kubernetes.api.model.Container... sidecars) {
         Map<String, String> labels = Map.of("app", name);
         Deployment d = new DeploymentBuilder()
-                .withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels).endMetadata()
+                .withNewMetadata().withName(name).withNamespace(inNamespace).withLabels(labels).endMetadata()
                 .withNewSpec()
                     .withReplicas(replicas)
                     .withNewSelector().withMatchLabels(labels).endSelector()
@@ -116,7 +188,7 @@ public final class SimulatedCluster implements AutoCloseable {
                 .endSpec()
                 .build();
         Deployment created = controllerClient.resource(d).create();
-        controllerClient.resource(new ServiceBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+        controllerClient.resource(new ServiceBuilder().withNewMetadata().withName(name).withNamespace(inNamespace).endMetadata()
                 .withNewSpec().withSelector(labels).addNewPort().withPort(80).withTargetPort(new IntOrString(8080)).endPort().endSpec()
                 .build()).create();
         return created;

@@ -42,7 +42,7 @@ import java.util.stream.Collectors;
 
 /**
  * A SIMULATED Deployment controller, for tests and benchmarks against fabric8's CRUD mock (which
- * has no controllers): for each Deployment in a namespace it keeps a ReplicaSet per pod template,
+ * has no controllers): for each Deployment in any namespace it keeps a ReplicaSet per pod template,
  * creates and deletes Pods, makes them ready after a delay (or never, or crash-looping, per image),
  * scales old ReplicaSets down as new pods become ready, writes the Deployment's status, and
  * deletes ReplicaSets and Pods whose owner is gone. It is not Kubernetes; it is just faithful
@@ -54,7 +54,6 @@ public final class SimulatedDeploymentController implements AutoCloseable {
     private static final Duration CRASH_PERIOD = Duration.ofMillis(100);
 
     private final KubernetesClient client;
-    private final String namespace;
     private final ScheduledExecutorService loop;
     private final SharedIndexInformer<Deployment> deployments;
     private final SharedIndexInformer<ReplicaSet> replicaSets;
@@ -71,15 +70,15 @@ public final class SimulatedDeploymentController implements AutoCloseable {
      * @param client a client whose user agent is {@link FaultInjectingDispatcher#CONTROLLER_AGENT},
      *               so its requests are not counted or failed
      */
-    public SimulatedDeploymentController(KubernetesClient client, String namespace) {
+    public SimulatedDeploymentController(KubernetesClient client) {
         this.client = client;
-        this.namespace = namespace;
-        this.deployments = client.apps().deployments().inNamespace(namespace).inform();
-        this.replicaSets = client.apps().replicaSets().inNamespace(namespace).inform();
-        this.pods = client.pods().inNamespace(namespace).inform();
-        this.services = client.services().inNamespace(namespace).inform();
+        // Every namespace, as a real cluster's controller: Deployments applied anywhere get pods.
+        this.deployments = client.apps().deployments().inAnyNamespace().inform();
+        this.replicaSets = client.apps().replicaSets().inAnyNamespace().inform();
+        this.pods = client.pods().inAnyNamespace().inform();
+        this.services = client.services().inAnyNamespace().inform();
         this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "simulated-deployment-controller-" + namespace);
+            Thread t = new Thread(r, "simulated-deployment-controller");
             t.setDaemon(true);
             return t;
         });
@@ -120,14 +119,19 @@ public final class SimulatedDeploymentController implements AutoCloseable {
         }
         io.fabric8.kubernetes.api.model.Service s = services.getStore().list().stream()
                 .filter(x -> service.equals(x.getMetadata().getName())).findFirst().orElse(null);
+        // The controller serves every namespace; the timeline is of the Service's own.
+        String namespace = s == null ? null : s.getMetadata().getNamespace();
         Map<String, String> selector = s == null || s.getSpec().getSelector() == null ? Map.of() : Map.copyOf(s.getSpec().getSelector());
         int serving = selector.isEmpty() ? 0 : (int) pods.getStore().list().stream()
+                .filter(p -> namespace.equals(p.getMetadata().getNamespace()))
                 .filter(p -> p.getMetadata().getDeletionTimestamp() == null && isReady(p))
                 .filter(p -> p.getMetadata().getLabels() != null && p.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
                 .count();
         Map<String, Integer> desired = new LinkedHashMap<>();
         for (Deployment d : deployments.getStore().list()) {
-            desired.put(d.getMetadata().getName(), d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas());
+            if (namespace == null || namespace.equals(d.getMetadata().getNamespace())) {
+                desired.put(d.getMetadata().getName(), d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas());
+            }
         }
         timeline.add(new ServingSample(Instant.now(), serving, selector, desired));
     }
@@ -155,7 +159,7 @@ public final class SimulatedDeploymentController implements AutoCloseable {
         for (ReplicaSet rs : replicaSets.getStore().list()) {
             String owner = ownerUid(rs);
             if (owner != null && !deploymentUids.contains(owner)) {
-                client.apps().replicaSets().inNamespace(namespace).withName(rs.getMetadata().getName()).delete();
+                client.apps().replicaSets().inNamespace(rs.getMetadata().getNamespace()).withName(rs.getMetadata().getName()).delete();
             } else {
                 rsUids.add(rs.getMetadata().getUid());
             }
@@ -214,7 +218,7 @@ public final class SimulatedDeploymentController implements AutoCloseable {
         ReplicaSet rs = new ReplicaSetBuilder()
                 .withNewMetadata()
                     .withName(d.getMetadata().getName() + "-" + hash)
-                    .withNamespace(namespace)
+                    .withNamespace(d.getMetadata().getNamespace())
                     .withLabels(labels)
                     .withOwnerReferences(owner("apps/v1", "Deployment", d))
                 .endMetadata()
@@ -228,7 +232,7 @@ public final class SimulatedDeploymentController implements AutoCloseable {
             return client.resource(rs).create();
         } catch (KubernetesClientException e) {
             if (e.getCode() == 409) {
-                return client.apps().replicaSets().inNamespace(namespace).withName(rs.getMetadata().getName()).get();
+                return client.apps().replicaSets().inNamespace(rs.getMetadata().getNamespace()).withName(rs.getMetadata().getName()).get();
             }
             throw e;
         }
@@ -257,7 +261,7 @@ public final class SimulatedDeploymentController implements AutoCloseable {
         Pod pod = new PodBuilder()
                 .withNewMetadata()
                     .withName(rs.getMetadata().getName() + "-" + Long.toString(podNames.incrementAndGet(), 36))
-                    .withNamespace(namespace)
+                    .withNamespace(rs.getMetadata().getNamespace())
                     .withLabels(rs.getSpec().getTemplate().getMetadata().getLabels())
                     .withOwnerReferences(owner("apps/v1", "ReplicaSet", rs))
                 .endMetadata()
@@ -271,7 +275,7 @@ public final class SimulatedDeploymentController implements AutoCloseable {
 
     private void deletePod(Pod pod) {
         podStarts.remove(pod.getMetadata().getName());
-        client.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).delete();
+        client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
     }
 
     /** Moves a pod's status along its behaviour; returns the pod as it now is. */
@@ -305,7 +309,7 @@ public final class SimulatedDeploymentController implements AutoCloseable {
                 .withConditions(new PodConditionBuilder().withType("Ready").withStatus(ready ? "True" : "False").build())
                 .endStatus().build();
         LOGGER.log(Level.FINEST, "pod {0} of {1}: ready {2}", new Object[] {pod.getMetadata().getName(), image, ready});
-        return client.pods().inNamespace(namespace).resource(next).updateStatus();
+        return client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(next).updateStatus();
     }
 
     private void writeStatus(Deployment d, int total, int updated, int ready) {
@@ -320,7 +324,7 @@ public final class SimulatedDeploymentController implements AutoCloseable {
                 .withObservedGeneration(generation).withReplicas(total).withUpdatedReplicas(updated)
                 .withReadyReplicas(ready).withAvailableReplicas(ready).withUnavailableReplicas(Math.max(0, total - ready))
                 .build()).build();
-        client.apps().deployments().inNamespace(namespace).resource(next).updateStatus();
+        client.apps().deployments().inNamespace(d.getMetadata().getNamespace()).resource(next).updateStatus();
     }
 
     private static boolean isReady(Pod pod) {
