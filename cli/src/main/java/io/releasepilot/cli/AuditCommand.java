@@ -32,6 +32,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -165,7 +166,7 @@ final class AuditCommand {
         @Option(names = "--expect-head", paramLabel = "SEQ:HASH",
                 description = {"A head an act printed earlier (audit head: seq N sha256:...), kept outside the store: a build log, a ticket.",
                     "Exit 4 when that record is gone or has another hash. Repeatable."})
-        List<String> expectHeads = new java.util.ArrayList<>();
+        List<String> expectHeads = new ArrayList<>();
 
         @Override
         public Integer call() {

@@ -11,12 +11,14 @@ import io.releasepilot.engine.act.ActCancelledException;
 import io.releasepilot.engine.act.ActHandle;
 import io.releasepilot.engine.act.RunId;
 import io.releasepilot.engine.host.Origin;
+import io.releasepilot.engine.release.Lifecycle;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.PrivateKey;
 import java.time.Duration;
@@ -34,6 +36,7 @@ final class CliContext {
     static final String ENV_STORE_USER = "RELEASE_PILOT_AUDIT_STORE_USER";
     static final String ENV_STORE_PASSWORD = "RELEASE_PILOT_AUDIT_STORE_PASSWORD";
     static final String ENV_SIGNING_KEY = "RELEASE_PILOT_SIGNING_KEY";
+    static final String ENV_LIFECYCLE = "RELEASE_PILOT_LIFECYCLE";
 
     /** How long Ctrl-C waits for a stopped act to record itself and release its lease. */
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
@@ -166,8 +169,7 @@ final class CliContext {
         String location = storeLocation();
         if (location.regionMatches(true, 0, "jdbc:sqlite:", 0, "jdbc:sqlite:".length())) {
             String file = location.substring("jdbc:sqlite:".length()).replaceFirst("\\?.*$", "");
-            Path parent = Path.of(file).toAbsolutePath().normalize().getParent();
-            return parent;
+            return Path.of(file).toAbsolutePath().normalize().getParent();
         }
         if (location.regionMatches(true, 0, "jdbc:", 0, "jdbc:".length())) {
             return null;
@@ -241,6 +243,46 @@ final class CliContext {
     /** The {@code --kubeconfig} given, or null (then env KUBECONFIG, else ~/.kube/config). */
     Path kubeconfig() {
         return root.kubeconfig;
+    }
+
+    /**
+     * The lifecycle: {@code --lifecycle}, else env RELEASE_PILOT_LIFECYCLE, else the file
+     * {@code ~/.config/release-pilot/lifecycle} (environments in promotion order, separated by
+     * commas or lines; # starts a comment), else INT, UAT, PROD.
+     */
+    Lifecycle lifecycle() {
+        if (root.lifecycle != null) {
+            return parseLifecycle("lifecycle", root.lifecycle);
+        }
+        String env = System.getenv(ENV_LIFECYCLE);
+        if (env != null && !env.isBlank()) {
+            return parseLifecycle("env " + ENV_LIFECYCLE, env);
+        }
+        Path file = lifecycleFile();
+        if (Files.exists(file)) {
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(file);
+            } catch (IOException e) {
+                throw new InvalidInputException("lifecycle", file.toString(), "a readable file listing the environments in promotion order");
+            }
+            String listed = lines.stream().map(l -> l.replaceFirst("#.*$", "").strip()).filter(l -> !l.isEmpty())
+                    .collect(java.util.stream.Collectors.joining(","));
+            return parseLifecycle("lifecycle file " + file, listed);
+        }
+        return Lifecycle.DEFAULT;
+    }
+
+    static Path lifecycleFile() {
+        return keyDirectory().resolve("lifecycle");
+    }
+
+    private static Lifecycle parseLifecycle(String from, String text) {
+        try {
+            return Lifecycle.parse(text);
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(from, text, "environment names in promotion order, each once, separated by commas, e.g. INT,UAT,PROD");
+        }
     }
 
     /** Checks a kubeconfig is given or can be found; part of validating input, before anything is contacted. */

@@ -14,6 +14,8 @@ import io.releasepilot.engine.kube.DeliveryStrategy;
 import io.releasepilot.engine.kube.SmokeCheck;
 import io.releasepilot.engine.kube.TrafficRouting;
 import io.releasepilot.engine.release.Lifecycle;
+import io.releasepilot.engine.image.RegistryDigests;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.time.Duration;
@@ -35,7 +37,13 @@ final class DeployCanaryCommand implements Callable<Integer> {
     @Mixin
     DeploymentOptions deploymentOptions;
 
-    @Option(names = "--image", required = true, paramLabel = "REF", description = "The canary's image: a digest reference where you have one.")
+    /** How long the registry may take to say which digest a tag points at. */
+    private static final Duration REGISTRY_TIMEOUT = Duration.ofSeconds(10);
+
+    @Option(names = "--image", required = true, paramLabel = "REF",
+            description = {"The canary's image: a digest reference where you have one.",
+                "A tag is resolved to its digest by asking the registry (anonymously) and deployed pinned to it;",
+                "where that fails, a tag enters only the lifecycle's first environment."})
     String image;
 
     @Option(names = "--container", paramLabel = "C", description = "The container whose image changes. Default: the only one.")
@@ -61,7 +69,7 @@ final class DeployCanaryCommand implements Callable<Integer> {
     String traffic;
 
     @Option(names = "--environment", paramLabel = "E",
-            description = "Environment (lifecycle gate, audit). Default: as recorded on the Deployment, else " + "INT" + ".")
+            description = "Environment (lifecycle gate, audit). Default: as recorded on the Deployment, else the lifecycle's first (see --lifecycle).")
     String environment;
 
     @Option(names = "--service", paramLabel = "S", description = "Logical service name for the audit trail. Default: the deployment name.")
@@ -95,15 +103,16 @@ final class DeployCanaryCommand implements Callable<Integer> {
                 traffic == null ? null : TrafficRouting.parse("traffic", traffic), environment, service, Durations.parsePositive("timeout", timeout), hotfix, reason,
                 smokeUrls.stream().map(u -> SmokeCheck.parse("smoke-url", u)).toList(), chosen,
                 scaleDownDelay == null ? null : Durations.parse("scale-down-delay", scaleDownDelay));
+        Lifecycle lifecycle = ctx.lifecycle();
         if (environment != null) {
-            Lifecycle.DEFAULT.requireKnown(environment);
+            lifecycle.requireKnown(environment);
         }
         Duration leaseWait = Durations.parse("wait-for-lock", waitForLock);
         ctx.validateKubeconfig();
         ProgressListener console = line -> (ctx.json() ? ctx.err() : ctx.out()).println(line);
         try (ActAudit audit = ctx.openAct(ctx.json() ? ctx.err() : ctx.out()); KubernetesClient client = ctx.kubernetesClient()) {
-            CanaryResult r = ctx.await(new CanaryDeploy(client, audit.store(), ctx.origin(), console, Lifecycle.DEFAULT).withLeaseWait(leaseWait)
-                    .start(request, ctx.runId()));
+            CanaryResult r = ctx.await(new CanaryDeploy(client, audit.store(), ctx.origin(), console, lifecycle).withLeaseWait(leaseWait)
+                    .withDigests(new RegistryDigests(REGISTRY_TIMEOUT, null)).start(request, ctx.runId()));
             if (!ctx.json()) {
                 audit.finish(null);
             } else {

@@ -54,14 +54,15 @@ final class PromoteCommand implements Callable<Integer> {
         CliContext ctx = new CliContext(spec);
         PromoteRequest request = new PromoteRequest(deploymentOptions.namespace, deploymentOptions.deployment, environment, hotfix, reason,
                 Durations.parsePositive("timeout", timeout), service);
+        Lifecycle lifecycle = ctx.lifecycle();
         if (environment != null) {
-            Lifecycle.DEFAULT.requireKnown(environment);
+            lifecycle.requireKnown(environment);
         }
         Duration leaseWait = Durations.parse("wait-for-lock", waitForLock);
         ctx.validateKubeconfig();
         ProgressListener console = line -> (ctx.json() ? ctx.err() : ctx.out()).println(line);
         try (ActAudit audit = ctx.openAct(ctx.json() ? ctx.err() : ctx.out()); KubernetesClient client = ctx.kubernetesClient()) {
-            PromoteResult r = ctx.await(new CanaryPromote(client, audit.store(), ctx.origin(), console, Lifecycle.DEFAULT).withLeaseWait(leaseWait)
+            PromoteResult r = ctx.await(new CanaryPromote(client, audit.store(), ctx.origin(), console, lifecycle).withLeaseWait(leaseWait)
                     .start(request, ctx.runId()));
             if (!ctx.json()) {
                 audit.finish(null);

@@ -48,6 +48,11 @@ public final class ReleasePilotCommand {
             description = "Kubeconfig for cluster access. Default: env KUBECONFIG, else ~/.kube/config.")
     Path kubeconfig;
 
+    @Option(names = "--lifecycle", scope = ScopeType.INHERIT, paramLabel = "ENV,ENV,...",
+            description = "The environments a release passes through, in promotion order, e.g. INT,UAT,PROD. "
+                    + "Default: env RELEASE_PILOT_LIFECYCLE, else the file ~/.config/release-pilot/lifecycle, else INT,UAT,PROD.")
+    String lifecycle;
+
     @Option(names = "--output", scope = ScopeType.INHERIT, paramLabel = "text|json",
             description = "Output format: ${COMPLETION-CANDIDATES}. Default: text.")
     OutputFormat output = OutputFormat.text;

@@ -259,6 +259,48 @@ class KubeCommandsTest {
     }
 
     @Test
+    void theLifecycleComesFromTheFlag() {
+        assertThat(run("--lifecycle", "DEV,PROD", "deploy-canary", "--namespace", "shop", "--deployment", "web", "--image", V2,
+                "--environment", "DEV", "--timeout", "30s")).as(err).isZero();
+        assertThat(run("--lifecycle", "DEV,PROD", "promote", "--namespace", "shop", "--deployment", "web")).as(err).isZero();
+        assertThat(run("--lifecycle", "DEV,PROD", "deploy-canary", "--namespace", "shop", "--deployment", "web", "--image", V1,
+                "--environment", "UAT")).isEqualTo(2);
+
+        assertThat(err).contains("invalid environment: 'UAT' (expected one of the lifecycle's environments DEV, PROD)");
+    }
+
+    @Test
+    void theLifecycleComesFromTheConfigFileWhenNoFlagIsGiven() throws IOException {
+        String realHome = System.getProperty("user.home");
+        Files.createDirectories(dir.resolve(".config/release-pilot"));
+        Files.writeString(dir.resolve(".config/release-pilot/lifecycle"), "# promotion order\nTEST\nLIVE\n");
+        System.setProperty("user.home", dir.toString());
+        try {
+            assertThat(run("deploy-canary", "--namespace", "shop", "--deployment", "web", "--image", V2, "--environment", "PROD")).isEqualTo(2);
+        } finally {
+            System.setProperty("user.home", realHome);
+        }
+
+        assertThat(err).contains("expected one of the lifecycle's environments TEST, LIVE");
+    }
+
+    @Test
+    void aLifecycleNamingAnEnvironmentTwiceIsRefusedWithExit2() {
+        assertThat(run("--lifecycle", "INT,PROD,INT", "deploy-canary", "--namespace", "shop", "--deployment", "web", "--image", V2)).isEqualTo(2);
+
+        assertThat(err).contains("invalid lifecycle: 'INT,PROD,INT'").contains("each once");
+    }
+
+    @Test
+    void aTagWhoseRegistryCannotBeAskedIsRefusedForAGatedEnvironment() {
+        assertThat(run("deploy-canary", "--namespace", "shop", "--deployment", "web", "--image", "127.0.0.1:1/web:2.0",
+                "--environment", "UAT")).isEqualTo(2);
+
+        assertThat(err).contains("invalid image: '127.0.0.1:1/web:2.0'").contains("UAT is gated by digest").contains("deploy by digest");
+        assertThat(cluster.client().apps().deployments().inNamespace("shop").withName("web-canary").get()).isNull();
+    }
+
+    @Test
     void everyKubeActPrintsItsAuditHead() {
         assertThat(run("deploy-canary", "--namespace", "shop", "--deployment", "web", "--image", V2, "--timeout", "30s")).as(err).isZero();
 

@@ -51,8 +51,11 @@ public interface AuditStore extends AutoCloseable {
     /** Every service × environment cell with its latest, stable and canary records. */
     List<Cell> cells();
 
-    /** The most recent successful record of {@code action} for this image in that environment. */
-    Optional<AuditRecord> latest(AuditAction action, String image, String environment);
+    /**
+     * The most recent successful record of {@code action} of this service in that environment whose
+     * image is pinned to {@code digest} ({@code sha256:…}), whatever registry or tag it was named by.
+     */
+    Optional<AuditRecord> latest(AuditAction action, String service, String environment, String digest);
 
     /** All checkpoints, oldest first. */
     List<Checkpoint> checkpoints();

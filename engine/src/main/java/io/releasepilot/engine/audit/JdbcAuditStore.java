@@ -322,14 +322,20 @@ final class JdbcAuditStore implements AuditStore {
     }
 
     @Override
-    public Optional<AuditRecord> latest(AuditAction action, String image, String environment) {
-        List<AuditRecord> found = query("SELECT " + COLUMNS + " FROM audit_record WHERE image = ? AND environment = ? "
-                        + "AND action = ? AND outcome = ? ORDER BY seq DESC LIMIT 1",
+    public Optional<AuditRecord> latest(AuditAction action, String service, String environment, String digest) {
+        if (!digest.matches("sha256:[0-9a-f]{64}")) {
+            throw new IllegalArgumentException("not a sha256 digest: " + digest);
+        }
+        // Walks the service's records newest first (index service, seq); the digest is the end of a
+        // pinned reference, registry/repository[:tag]@sha256:<hex>.
+        List<AuditRecord> found = query("SELECT " + COLUMNS + " FROM audit_record WHERE service = ? AND environment = ? "
+                        + "AND action = ? AND outcome = ? AND image LIKE ? ORDER BY seq DESC LIMIT 1",
                 ps -> {
-                    ps.setString(1, image);
+                    ps.setString(1, service);
                     ps.setString(2, environment);
                     ps.setString(3, action.name());
                     ps.setString(4, Outcome.SUCCEEDED.name());
+                    ps.setString(5, "%@" + digest);
                 });
         return found.stream().findFirst();
     }

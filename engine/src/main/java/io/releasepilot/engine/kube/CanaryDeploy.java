@@ -15,6 +15,7 @@ import io.releasepilot.engine.host.Origin;
 import io.releasepilot.engine.host.ProgressListener;
 import io.releasepilot.engine.input.Durations;
 import io.releasepilot.engine.input.Names;
+import io.releasepilot.engine.release.DigestResolver;
 import io.releasepilot.engine.release.GateDecision;
 import io.releasepilot.engine.release.Lifecycle;
 import java.net.http.HttpClient;
@@ -23,6 +24,7 @@ import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
@@ -42,6 +44,7 @@ public final class CanaryDeploy {
     private static final String ACT = "deployCanary";
 
     private final CanaryRun run;
+    private final ImagePinning pinning;
 
     public CanaryDeploy(KubernetesClient client, AuditStore store, Origin origin, ProgressListener progress, Lifecycle lifecycle) {
         this(new CanaryRun(client, store, origin, progress, lifecycle));
@@ -53,13 +56,24 @@ public final class CanaryDeploy {
         this(new CanaryRun(client, store, origin, progress, lifecycle, scheduler, RunLock.TTL, Duration.ZERO));
     }
 
+    /** A deployCanary that resolves no tags: a tag then enters only the lifecycle's first environment (see {@link #withDigests}). */
     CanaryDeploy(CanaryRun run) {
+        this(run, new ImagePinning(null, run.lifecycle, run.progress));
+    }
+
+    private CanaryDeploy(CanaryRun run, ImagePinning pinning) {
         this.run = run;
+        this.pinning = pinning;
     }
 
     /** The same, waiting up to {@code wait} for another run's lease on the Deployment instead of failing at once. */
     public CanaryDeploy withLeaseWait(Duration wait) {
-        return new CanaryDeploy(run.withLeaseWait(wait));
+        return new CanaryDeploy(run.withLeaseWait(wait), pinning);
+    }
+
+    /** The same, resolving a tag to the digest it points at now (a registry lookup) before the lifecycle gate judges it. */
+    public CanaryDeploy withDigests(DigestResolver digests) {
+        return new CanaryDeploy(run, new ImagePinning(digests, run.lifecycle, run.progress));
     }
 
     /**
@@ -90,11 +104,14 @@ public final class CanaryDeploy {
         return KubeAct.join(start(request, CanaryRun.newRunId()));
     }
 
-    private ActHandle<CanaryResult> begin(CanaryRequest request, RunId runId, Instant recordedDeadline) {
-        DeploymentTarget plain = new DeploymentTarget(run.client, request.namespace(), request.deployment());
+    private ActHandle<CanaryResult> begin(CanaryRequest asked, RunId runId, Instant recordedDeadline) {
+        DeploymentTarget plain = new DeploymentTarget(run.client, asked.namespace(), asked.deployment());
+        Deployment first = plain.requireStable();
+        // A tag is pinned once, here: the gate and the deploy (and a resume) see the same digest.
+        CanaryRequest request = pinning.pin(asked, run.environment(asked.environment(), CanaryState.of(first)), ACT, plain.label());
         // Bad input and a denying gate are found on this first read, before anything is written;
         // every decision is taken again on the state read once the lease is held.
-        Plan checked = plan(request, plain.requireStable(), plain);
+        Plan checked = plan(request, first, plain);
         GateDecision gate = checked.alreadyThere() ? null : run.gate(ACT, checked.service(), checked.environment(), plain.namespace(),
                 "deployment/" + plain.name(), checked.image(), checked.release(), request.hotfix());
         return run.launch(ACT, runId, plain, request.timeout(), recordedDeadline, ActRecord.json(request), recordedDeadline == null, true,
@@ -104,7 +121,7 @@ public final class CanaryDeploy {
     /** Everything one decision needs, taken from the request and the state on the Deployment. */
     private record Plan(CanaryState state, String container, String image, String release, String service, String environment,
                         String stableImage, int total, TrafficRouting routing, boolean blueGreen, TrafficRouter router, int weight,
-                        int canaryReplicas, int effective, int stableLeft, boolean sameCanary, boolean alreadyThere) {
+                        int canaryReplicas, int effective, int stableLeft, boolean sameCanary, boolean alreadyThere, boolean autoscaled) {
     }
 
     private Plan plan(CanaryRequest request, Deployment stable, DeploymentTarget target) {
@@ -122,7 +139,9 @@ public final class CanaryDeploy {
         String service = request.service() != null ? request.service() : state.service() != null ? state.service() : request.deployment();
         String environment = run.environment(request.environment(), state);
         String stableImage = state.canaryActive() ? state.stableImage() : DeploymentTarget.imageOf(stable, container);
-        int total = state.canaryActive() && state.stableReplicas() != null ? state.stableReplicas() : DeploymentTarget.replicasOf(stable);
+        Optional<StableAutoscaler> hpa = StableAutoscaler.of(target, stable);
+        int total = hpa.isPresent() ? hpa.get().currentReplicas()
+                : state.canaryActive() && state.stableReplicas() != null ? state.stableReplicas() : DeploymentTarget.replicasOf(stable);
         if (total < 1) {
             throw new InvalidInputException("deployment", request.deployment(), "a Deployment with at least 1 replica (it is scaled to 0)");
         }
@@ -139,32 +158,19 @@ public final class CanaryDeploy {
             throw new InvalidInputException("strategy", request.strategy().text(), "the strategy of the running "
                     + (state.blueGreen() ? "preview: blue-green" : "canary: canary"));
         }
-        TrafficRouter router = blueGreen ? new BlueGreenSwitch(target) : TrafficRouter.of(routing, target);
+        TrafficRouter router = blueGreen ? new BlueGreenSwitch(target)
+                : TrafficRouter.forDeploy(routing, target, stable, !request.smokeChecks().isEmpty());
         router.validate(stable);
-        // Blue/green: a full-size preview with no traffic, whatever the weight says.
         int weight = blueGreen ? 0 : request.weight();
-        int canaryReplicas;
-        int effective;
-        int stableLeft;
-        if (blueGreen) {
-            canaryReplicas = total;
-            effective = 0;
-            stableLeft = total;
-        } else if (router.splitsByReplicas()) {
-            canaryReplicas = Math.max(1, Math.min(total, (int) Math.round(total * request.weight() / 100.0)));
-            effective = (int) Math.round(100.0 * canaryReplicas / total);
-            stableLeft = total - canaryReplicas;
-        } else {
-            // The route gives the exact weight; the canary only needs the capacity for it.
-            canaryReplicas = Math.max(1, (int) Math.ceil(total * request.weight() / 100.0));
-            effective = request.weight();
-            stableLeft = total;
-        }
+        CanarySizing sizing = CanarySizing.of(total, request.weight(), blueGreen, router.splitsByReplicas(), hpa.isPresent());
+        int canaryReplicas = sizing.canaryReplicas();
+        int effective = sizing.effective();
+        int stableLeft = sizing.stableLeft();
         boolean sameCanary = state.canaryActive() && image.equals(state.canaryImage());
         boolean alreadyThere = sameCanary && state.step() == CanaryStep.CANARY_RUNNING && state.weight() != null && state.weight() == weight
                 && DeploymentTarget.replicasOf(stable) == stableLeft && canaryStands(target, container, image, canaryReplicas);
         return new Plan(state, container, image, release, service, environment, stableImage, total, routing, blueGreen, router, weight,
-                canaryReplicas, effective, stableLeft, sameCanary, alreadyThere);
+                canaryReplicas, effective, stableLeft, sameCanary, alreadyThere, hpa.isPresent());
     }
 
     /** The act once the lease is held: decide on a fresh read, write the decision, start the canary, wait for it. */
@@ -195,7 +201,7 @@ public final class CanaryDeploy {
         String stableRelease = state.canaryActive() && state.stableRelease() != null ? state.stableRelease()
                 : ContainerImage.releaseOf(p.stableImage());
         CanaryState pending = new CanaryState(p.image(), p.weight(), state.canaryActive() ? state.effectiveWeight() : null, p.stableImage(),
-                p.total(), p.release(), stableRelease, state.previousImage(), state.previousRelease(), CanaryStep.CANARY_PENDING, operation,
+                p.autoscaled() ? null : p.total(), p.release(), stableRelease, state.previousImage(), state.previousRelease(), CanaryStep.CANARY_PENDING, operation,
                 p.routing(), p.container(), p.environment(), p.service(), request.strategy(), request.scaleDownDelay());
         held.act().onAbort(reason -> r.auditAbort(record.get(), reason, operation));
         Deployment written = target.changeStable(held.lease().current(), d -> {
@@ -203,6 +209,7 @@ public final class CanaryDeploy {
             return d;
         });
         Map<String, String> podLabels = p.router().canaryPodLabels(written);
+        p.router().prepare(written, p.container(), p.image());
         target.ensureCanary(written, p.container(), p.image(), p.canaryReplicas(), podLabels, p.router().canarySelector(written));
         if (p.blueGreen()) {
             r.progress.line("[%s] %s: preview %s (release %s): %d pod(s) beside the stable %s, no traffic until promote",
@@ -222,9 +229,28 @@ public final class CanaryDeploy {
                                     + " (" + (wait.message() == null ? "no pods" : wait.message()) + ")"
                             : wait.message());
                 }))
+                .thenCompose(failure -> act.then(() -> failure != null ? CompletableFuture.completedFuture(failure)
+                        : route(r, act, target, p, written, podLabels)))
                 .thenCompose(failure -> act.then(() -> failure != null
                         ? fail(held, p, pending, record, operation, failure)
                         : CompletableFuture.completedFuture(succeed(held, p, written, pending, record, operation))));
+    }
+
+    /**
+     * The checked canary gets its traffic. A canary whose pods join the stable Service only now
+     * (replicas with smoke checks) is waited for again, so they serve before the stable side gives
+     * any pods up; completes with the failure, or null.
+     */
+    private CompletableFuture<String> route(CanaryRun r, KubeAct<?> act, DeploymentTarget target, Plan p, Deployment written,
+                                            Map<String, String> podLabels) {
+        p.router().route(written, p.weight());
+        Map<String, String> serving = p.router().servingPodLabels(written);
+        if (serving.equals(podLabels)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return r.awaitCanaryReady(act, target, serving, p.container(), p.image(), p.canaryReplicas(), act.deadline(), p.weight())
+                .thenApply(wait -> wait.done() ? null : "the canary's pods did not become ready in the stable Service: "
+                        + (wait.message() == null ? "timed out" : wait.message()));
     }
 
     /** The ready canary gets its traffic; the stable Deployment gives up its share only now, so capacity never drops. */
@@ -232,11 +258,12 @@ public final class CanaryDeploy {
                                  String operation) {
         CanaryRun r = held.run();
         DeploymentTarget target = held.target();
-        p.router().route(written, p.weight());
         CanaryState running = pending.withStep(CanaryStep.CANARY_RUNNING, operation).withEffectiveWeight(p.effective());
         target.changeStable(held.lease().current(), d -> {
             running.writeTo(DeploymentTarget.annotations(d));
-            d.getSpec().setReplicas(p.stableLeft());
+            if (!p.autoscaled()) {
+                d.getSpec().setReplicas(p.stableLeft());
+            }
             return d;
         });
         AuditRecord audited = r.auditOnce(record.get().outcome(Outcome.SUCCEEDED), operation);
@@ -328,10 +355,12 @@ public final class CanaryDeploy {
         r.progress.line("[%s] %s: canary failed: %s; the stable deployment gets its %d replica(s) back before the canary goes",
                 ACT, cleanup.label(), why, total);
         (p.blueGreen() ? new BlueGreenSwitch(cleanup) : TrafficRouter.of(p.routing(), cleanup)).remove();
-        cleanup.changeStable(held.lease().current(), d -> {
-            d.getSpec().setReplicas(total);
-            return d;
-        });
+        if (!p.autoscaled()) {
+            cleanup.changeStable(held.lease().current(), d -> {
+                d.getSpec().setReplicas(total);
+                return d;
+            });
+        }
         return r.awaitStableAvailable(act, cleanup, Instant.now().plus(CanaryRollback.DEFAULT_TIMEOUT)).thenCompose(wait -> act.then(() -> {
             if (!wait.done()) {
                 String notBack = why + "; the stable deployment was not fully available within "
@@ -347,7 +376,9 @@ public final class CanaryDeploy {
                     pending.canaryImage(), pending.release());
             cleanup.changeStable(held.lease().current(), d -> {
                 rolledBack.writeTo(DeploymentTarget.annotations(d));
-                d.getSpec().setReplicas(total);
+                if (!p.autoscaled()) {
+                    d.getSpec().setReplicas(total);
+                }
                 return d;
             });
             cleanup.deleteCanary();

@@ -145,10 +145,13 @@ public final class CanaryPromote {
         CompletableFuture<Void> switched = state.blueGreen()
                 ? switchToPreview(held, stable, promoting, record, operation, image)
                 : CompletableFuture.completedFuture(null);
+        boolean autoscaled = StableAutoscaler.of(target, stable).isPresent();
         return switched.thenCompose(ignored -> act.then(() -> {
             target.changeStable(held.lease().current(), d -> {
                 promoting.writeTo(DeploymentTarget.annotations(d));
-                d.getSpec().setReplicas(replicas);
+                if (!autoscaled) {
+                    d.getSpec().setReplicas(replicas);
+                }
                 DeploymentTarget.container(d, container).setImage(image);
                 return d;
             });

@@ -213,10 +213,13 @@ public final class CanaryRollback {
             // A weighted route: the stable side serves at full size already. The replicas router has nothing to remove.
             router.remove();
         }
+        boolean autoscaled = StableAutoscaler.of(target, stable).isPresent();
         target.changeStable(held.lease().current(), d -> {
             rollingBack.writeTo(DeploymentTarget.annotations(d));
             Brake.clear(d);
-            d.getSpec().setReplicas(replicas);
+            if (!autoscaled) {
+                d.getSpec().setReplicas(replicas);
+            }
             DeploymentTarget.container(d, container).setImage(restoreImage);
             return d;
         });

@@ -179,7 +179,7 @@ final class CanaryRun {
      */
     GateDecision gate(String act, String service, String environment, String namespace, String target, String image, String release,
                       boolean hotfix) {
-        GateDecision decision = new ReleaseLedger(store, lifecycle).mayEnter(image, environment);
+        GateDecision decision = new ReleaseLedger(store, lifecycle).mayEnter(service, image, environment);
         if (decision.allowed() || hotfix) {
             return decision;
         }

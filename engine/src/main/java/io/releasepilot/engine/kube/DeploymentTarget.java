@@ -72,6 +72,11 @@ final class DeploymentTarget {
         return name;
     }
 
+    /** The {@link #CANARY_OF} label value of this Deployment's canary objects (label values end at 63 characters). */
+    String canaryOf() {
+        return RouteObjectNames.canaryOfValue(name);
+    }
+
     String canaryName() {
         return name + "-canary";
     }
@@ -236,7 +241,7 @@ final class DeploymentTarget {
                                  Map<String, String> selector) {
         Map<String, String> labels = new LinkedHashMap<>(stable.getMetadata().getLabels() == null ? Map.of() : stable.getMetadata().getLabels());
         labels.put(TRACK_LABEL, "canary");
-        labels.put(CANARY_OF, name);
+        labels.put(CANARY_OF, canaryOf());
         Deployment canary = new DeploymentBuilder()
                 .withNewMetadata()
                     .withName(canaryName())

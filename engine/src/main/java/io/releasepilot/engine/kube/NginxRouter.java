@@ -9,9 +9,10 @@ import io.releasepilot.engine.InvalidInputException;
 import java.util.List;
 
 /**
- * ingress-nginx canaries: a copy of the stable Ingress, {@code <ingress>-canary}, sending to the
- * canary Service, with {@code nginx.ingress.kubernetes.io/canary: "true"} and
- * {@code nginx.ingress.kubernetes.io/canary-weight} set to the weight.
+ * ingress-nginx canaries: a copy of the stable Ingress, {@code <ingress>-<deployment>-canary}
+ * (see {@link RouteObjectNames}), sending to the canary Service, with
+ * {@code nginx.ingress.kubernetes.io/canary: "true"} and {@code nginx.ingress.kubernetes.io/canary-weight}
+ * set to the weight.
  */
 final class NginxRouter extends ServiceRouter {
 
@@ -34,11 +35,17 @@ final class NginxRouter extends ServiceRouter {
 
     private Ingress stableIngress(Service stableService) {
         return ingresses().stream()
-                .filter(i -> !i.getMetadata().getName().endsWith("-canary") && sendsTo(i, stableService.getMetadata().getName()))
+                .filter(i -> !isCanary(i) && sendsTo(i, stableService.getMetadata().getName()))
                 .findFirst()
                 .orElseThrow(() -> new InvalidInputException("deployment", target.name(), "a Deployment whose Service "
                         + stableService.getMetadata().getName() + " is the backend of an Ingress (traffic nginx; none in namespace "
                         + target.namespace() + " sends to it)"));
+    }
+
+    /** Any canary Ingress, this tool's or another's: never the one that carries stable traffic. */
+    private static boolean isCanary(Ingress ingress) {
+        var annotations = ingress.getMetadata().getAnnotations();
+        return annotations != null && "true".equals(annotations.get(CANARY));
     }
 
     private static boolean sendsTo(Ingress ingress, String service) {
@@ -62,10 +69,10 @@ final class NginxRouter extends ServiceRouter {
     @Override
     void setWeight(Service stableService, int weight) {
         Ingress stable = stableIngress(stableService);
-        String name = stable.getMetadata().getName() + "-canary";
+        String name = RouteObjectNames.canaryIngress(stable.getMetadata().getName(), target.name());
         Ingress canary = new IngressBuilder()
                 .withNewMetadata().withName(name).withNamespace(target.namespace())
-                    .addToLabels(DeploymentTarget.CANARY_OF, target.name())
+                    .addToLabels(DeploymentTarget.CANARY_OF, target.canaryOf())
                     .addToAnnotations(CANARY, "true").addToAnnotations(CANARY_WEIGHT, Integer.toString(weight))
                 .endMetadata()
                 .withSpec(new IngressBuilder(stable).buildSpec())
@@ -87,12 +94,30 @@ final class NginxRouter extends ServiceRouter {
                     next.getMetadata().getAnnotations().put(CANARY_WEIGHT, Integer.toString(weight));
                     return next;
                 });
+        removeOlderNamedCanaries(name);
+    }
+
+    /**
+     * A canary started by a version that named its Ingress {@code <ingress>-canary} is replaced by
+     * the one just written: deleted once the new one carries the weight (see docs/canary.md).
+     */
+    private void removeOlderNamedCanaries(String current) {
+        List<Ingress> ours = target.call("list the canary ingresses of " + target.label(),
+                () -> target.client().network().v1().ingresses().inNamespace(target.namespace())
+                        .withLabel(DeploymentTarget.CANARY_OF, target.canaryOf()).list().getItems());
+        for (Ingress old : ours) {
+            String name = old.getMetadata().getName();
+            if (!name.equals(current)) {
+                target.call("delete the older canary ingress " + target.namespace() + "/" + name,
+                        () -> target.client().network().v1().ingresses().inNamespace(target.namespace()).withName(name).delete());
+            }
+        }
     }
 
     @Override
     void removeRoute() {
         target.call("delete the canary ingress of " + target.label(),
                 () -> target.client().network().v1().ingresses().inNamespace(target.namespace())
-                        .withLabel(DeploymentTarget.CANARY_OF, target.name()).delete());
+                        .withLabel(DeploymentTarget.CANARY_OF, target.canaryOf()).delete());
     }
 }

@@ -36,7 +36,7 @@ abstract class ServiceRouter implements TrafficRouter {
     abstract void removeRoute();
 
     String canaryService() {
-        return target.canaryName();
+        return RouteObjectNames.canaryService(target.name());
     }
 
     @Override
@@ -85,23 +85,33 @@ abstract class ServiceRouter implements TrafficRouter {
     public Map<String, String> canarySelector(Deployment stable) {
         Map<String, String> selector = new LinkedHashMap<>();
         selector.put(DeploymentTarget.TRACK_LABEL, "canary");
-        selector.put(DeploymentTarget.CANARY_OF, target.name());
+        selector.put(DeploymentTarget.CANARY_OF, target.canaryOf());
         return selector;
+    }
+
+    /** The canary-only Service exists before the canary's pods do, so smoke checks can reach them through it. */
+    @Override
+    public void prepare(Deployment stable, String container, String image) {
+        ensureCanaryService(stableService(stable), stable);
     }
 
     @Override
     public void route(Deployment stable, int weight) {
         Service stableService = stableService(stable);
+        ensureCanaryService(stableService, stable);
+        setWeight(stableService, weight);
+    }
+
+    private void ensureCanaryService(Service stableService, Deployment stable) {
         List<ServicePort> ports = stableService.getSpec().getPorts().stream()
                 .map(p -> new ServicePortBuilder().withName(p.getName()).withPort(p.getPort()).withTargetPort(p.getTargetPort())
                         .withProtocol(p.getProtocol()).build())
                 .toList();
         target.createIfAbsent("service " + target.namespace() + "/" + canaryService(), new ServiceBuilder()
                 .withNewMetadata().withName(canaryService()).withNamespace(target.namespace())
-                    .addToLabels(DeploymentTarget.CANARY_OF, target.name()).endMetadata()
+                    .addToLabels(DeploymentTarget.CANARY_OF, target.canaryOf()).endMetadata()
                 .withNewSpec().withSelector(canarySelector(stable)).withPorts(ports).endSpec()
                 .build());
-        setWeight(stableService, weight);
     }
 
     @Override

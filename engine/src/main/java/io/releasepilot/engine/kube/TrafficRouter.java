@@ -13,11 +13,16 @@ interface TrafficRouter {
 
     static TrafficRouter of(TrafficRouting routing, DeploymentTarget target) {
         return switch (routing) {
-            case replicas -> new ReplicasRouter();
+            case replicas -> new ReplicasRouter(target);
             case nginx -> new NginxRouter(target);
             case gateway -> new GatewayRouter(target);
             case istio -> new IstioRouter(target);
         };
+    }
+
+    /** The router a deploy uses: as {@link #of}, except that smoke checks hold a new replicas canary out of the stable Service. */
+    static TrafficRouter forDeploy(TrafficRouting routing, DeploymentTarget target, Deployment stable, boolean smokeChecks) {
+        return routing == TrafficRouting.replicas ? SmokeFirstReplicasRouter.choose(target, stable, smokeChecks) : of(routing, target);
     }
 
     /** The router a recorded canary was made with. */
@@ -40,6 +45,15 @@ interface TrafficRouter {
     /** The canary Deployment's selector. */
     Map<String, String> canarySelector(Deployment stable);
 
+    /** Before the canary Deployment is written: what the smoke checks need (a canary-only Service). */
+    default void prepare(Deployment stable, String container, String image) {
+    }
+
+    /** The labels of the canary's pods once they take traffic (after {@link #route}). */
+    default Map<String, String> servingPodLabels(Deployment stable) {
+        return canaryPodLabels(stable);
+    }
+
     /** Sends {@code weight} percent of requests to the canary (0 stops its traffic at once). */
     void route(Deployment stable, int weight);
 
@@ -48,6 +62,13 @@ interface TrafficRouter {
 
     /** The replicas router: canary pods carry the stable pods' labels, so the stable Service spreads requests by pod count. */
     final class ReplicasRouter implements TrafficRouter {
+
+        private final DeploymentTarget target;
+
+        ReplicasRouter(DeploymentTarget target) {
+            this.target = target;
+        }
+
         @Override
         public boolean splitsByReplicas() {
             return true;
@@ -80,7 +101,10 @@ interface TrafficRouter {
 
         @Override
         public void remove() {
-            // Nothing beside the canary Deployment.
+            // The canary-only Service a smoke-checked canary had (see SmokeFirstReplicasRouter), if any.
+            String service = RouteObjectNames.canaryService(target.name());
+            target.call("delete service " + target.namespace() + "/" + service,
+                    () -> target.client().services().inNamespace(target.namespace()).withName(service).delete());
         }
     }
 }

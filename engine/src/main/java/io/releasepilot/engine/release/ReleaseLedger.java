@@ -66,19 +66,36 @@ public final class ReleaseLedger {
     }
 
     /**
-     * May {@code image} (a digest reference) enter {@code environment}? Yes in the lifecycle's first
-     * environment; elsewhere only if it was promoted in the environment before.
+     * May {@code service} run {@code image} in {@code environment}? Yes in the lifecycle's first
+     * environment; elsewhere only if that digest of that service was promoted in the environment
+     * before. A tag is never enough there: the same tag may point at another image by now, so an
+     * image without a digest is denied.
      */
-    public GateDecision mayEnter(String image, String environment) {
+    public GateDecision mayEnter(String service, String image, String environment) {
         String env = lifecycle.requireKnown(environment);
         Optional<String> before = lifecycle.before(env);
         if (before.isEmpty()) {
             return GateDecision.allow(env + " is the first environment of the lifecycle", null);
         }
-        Optional<AuditRecord> promoted = store.latest(AuditAction.PROMOTED, image, before.get());
+        String digest = digestOf(image);
+        if (digest == null) {
+            return GateDecision.deny(image + " may not enter " + env + ": it is not pinned to a digest, and " + env
+                    + " admits only a digest of " + service + " promoted in " + before.get() + " (deploy by digest: registry/repository@sha256:…)");
+        }
+        Optional<AuditRecord> promoted = store.latest(AuditAction.PROMOTED, service, before.get(), digest);
         return promoted
-                .map(r -> GateDecision.allow(image + " was promoted in " + before.get() + " (audit record " + r.seq() + ")", r))
-                .orElseGet(() -> GateDecision.deny(image + " may not enter " + env + ": it was never promoted in "
-                        + before.get() + " (lifecycle " + String.join(" -> ", lifecycle.environments()) + ")"));
+                .map(r -> GateDecision.allow(digest + " of " + service + " was promoted in " + before.get() + " (audit record " + r.seq() + ")", r))
+                .orElseGet(() -> GateDecision.deny(image + " may not enter " + env + ": " + digest + " of " + service
+                        + " was never promoted in " + before.get() + " (lifecycle " + String.join(" -> ", lifecycle.environments()) + ")"));
+    }
+
+    /** The {@code sha256:…} an image reference is pinned to, or null for a tag. */
+    static String digestOf(String image) {
+        int at = image == null ? -1 : image.lastIndexOf('@');
+        if (at < 0) {
+            return null;
+        }
+        String digest = image.substring(at + 1);
+        return digest.matches("sha256:[0-9a-f]{64}") ? digest : null;
     }
 }

@@ -232,17 +232,19 @@ abstract class AuditStoreContract {
     }
 
     @Test
-    void latestFindsOnlySuccessfulRecordsOfThatActionImageAndEnvironment() {
+    void latestFindsOnlySuccessfulRecordsOfThatActionServiceEnvironmentAndDigest() {
         try (AuditStore store = newStore()) {
+            String d1 = digest(1).substring(digest(1).indexOf('@') + 1);
             store.append(AuditEvent.builder(AuditAction.PROMOTED, "web").environment("INT").image(digest(1))
                     .outcome(Outcome.FAILED).build(), ORIGIN);
-            assertThat(store.latest(AuditAction.PROMOTED, digest(1), "INT")).isEmpty();
+            assertThat(store.latest(AuditAction.PROMOTED, "web", "INT", d1)).isEmpty();
 
             AuditRecord ok = store.append(promoted("web", "INT", digest(1), "1"), ORIGIN);
 
-            assertThat(store.latest(AuditAction.PROMOTED, digest(1), "INT")).contains(ok);
-            assertThat(store.latest(AuditAction.PROMOTED, digest(1), "UAT")).isEmpty();
-            assertThat(store.latest(AuditAction.PROMOTED, digest(2), "INT")).isEmpty();
+            assertThat(store.latest(AuditAction.PROMOTED, "web", "INT", d1)).contains(ok);
+            assertThat(store.latest(AuditAction.PROMOTED, "web", "UAT", d1)).isEmpty();
+            assertThat(store.latest(AuditAction.PROMOTED, "api", "INT", d1)).isEmpty();
+            assertThat(store.latest(AuditAction.PROMOTED, "web", "INT", digest(2).substring(digest(2).indexOf('@') + 1))).isEmpty();
         }
     }
 

@@ -89,7 +89,7 @@ class CanaryCrashResumeTest {
                 k -> KubeAct.join(k.deploy().start(new CanaryRequest(NS, "web", ContainerImage.parse("image", V2), null, 20,
                         TrafficRouting.nginx, "INT", null, java.time.Duration.ofSeconds(20), false, null), RUN)),
                 k -> {
-                    assertThat(k.cluster.client().network().v1().ingresses().inNamespace(NS).withName("web-canary").get()
+                    assertThat(k.cluster.client().network().v1().ingresses().inNamespace(NS).withName("web-web-canary").get()
                             .getMetadata().getAnnotations()).containsEntry("nginx.ingress.kubernetes.io/canary-weight", "20");
                     assertThat(k.replicasOf("web")).isEqualTo(4);
                     assertThat(k.state("web").step()).isEqualTo(CanaryStep.CANARY_RUNNING);

@@ -32,7 +32,7 @@ class CanaryGateTest {
 
         assertThatThrownBy(() -> k.deploy().deploy(canary("web", V2, 25, "PROD", Duration.ofSeconds(20))))
                 .isInstanceOf(DeploymentFailedException.class)
-                .hasMessageContaining("it was never promoted in UAT");
+                .hasMessageContaining("of web was never promoted in UAT");
 
         assertThat(k.deployment("web-canary")).isNull();
         assertThat(k.state("web")).isEqualTo(CanaryState.NONE);
@@ -72,6 +72,59 @@ class CanaryGateTest {
         assertThatThrownBy(() -> k.deploy().deploy(canary("web", V2, 25, "PROD", Duration.ofSeconds(20))))
                 .isInstanceOf(DeploymentFailedException.class)
                 .hasMessageContaining("never promoted in UAT");
+    }
+
+    @Test
+    void aTagIsDeployedPinnedToTheDigestTheRegistrySaysAndTheGateJudgesThatDigest() {
+        k.cluster.createApp("web", V1, 4);
+        String tag = "registry.example.com/web:2.0";
+        String digest = V2.substring(V2.indexOf('@') + 1);
+        k.deploy().deploy(canary("web", V2, 25, "INT", Duration.ofSeconds(20)));
+        k.promote().promote(promoteIn("web", "INT"));
+        k.rollback().rollback(NS, "web", "back to V1 to try UAT");
+
+        k.deployResolving(java.util.Map.of(tag, digest)).deploy(canary("web", tag, 25, "UAT", Duration.ofSeconds(20)));
+
+        assertThat(k.imageOf("web-canary")).isEqualTo(tag + "@" + digest);
+        assertThat(k.state("web").release()).isEqualTo("2.0");
+        assertThat(k.lines).anyMatch(l -> l.contains(tag + " resolved to " + digest));
+    }
+
+    @Test
+    void aTagPushedAgainAfterItsPromotionIsJudgedByItsNewDigest() {
+        k.cluster.createApp("web", V1, 4);
+        String tag = "registry.example.com/web:2.0";
+        k.deployResolving(java.util.Map.of(tag, V2.substring(V2.indexOf('@') + 1))).deploy(canary("web", tag, 25, "INT", Duration.ofSeconds(20)));
+        k.promote().promote(promoteIn("web", "INT"));
+        k.rollback().rollback(NS, "web", "reset");
+
+        assertThatThrownBy(() -> k.deployResolving(java.util.Map.of(tag, "sha256:" + "3".repeat(64)))
+                .deploy(canary("web", tag, 25, "UAT", Duration.ofSeconds(20))))
+                .isInstanceOf(DeploymentFailedException.class)
+                .hasMessageContaining("sha256:" + "3".repeat(64) + " of web was never promoted in INT");
+    }
+
+    @Test
+    void aTagThatCannotBeResolvedIsRefusedInAGatedEnvironmentSayingToDeployByDigest() {
+        k.cluster.createApp("web", V1, 4);
+
+        assertThatThrownBy(() -> k.deploy().deploy(canary("web", "registry.example.com/web:2.0", 25, "UAT", Duration.ofSeconds(20))))
+                .isInstanceOf(io.releasepilot.engine.InvalidInputException.class)
+                .hasMessageContaining("invalid image: 'registry.example.com/web:2.0'")
+                .hasMessageContaining("UAT is gated by digest")
+                .hasMessageContaining("deploy by digest");
+        assertThat(k.deployment("web-canary")).isNull();
+        assertThat(k.records()).isEmpty();
+    }
+
+    @Test
+    void anUnresolvedTagMayStillEnterTheFirstEnvironment() {
+        k.cluster.createApp("web", V1, 4);
+
+        k.deploy().deploy(canary("web", "registry.example.com/web:2.0", 25, "INT", Duration.ofSeconds(20)));
+
+        assertThat(k.imageOf("web-canary")).isEqualTo("registry.example.com/web:2.0");
+        assertThat(k.lines).anyMatch(l -> l.contains("deploying the tag registry.example.com/web:2.0 unpinned in INT"));
     }
 
     @Test

@@ -14,6 +14,8 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,11 +25,19 @@ class CanarySmokeCheckTest {
 
     private final KubeFixture k = new KubeFixture();
     private HttpServer http;
+    private final AtomicInteger canaryPodsInStableServiceDuringCheck = new AtomicInteger(-1);
 
     @BeforeEach
     void start() throws IOException {
         http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         http.createContext("/healthz", exchange -> {
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        http.createContext("/observe", exchange -> {
+            // What the stable Service would send requests to while the check runs.
+            canaryPodsInStableServiceDuringCheck.set((int) k.cluster.client().pods().inNamespace(NS).withLabels(Map.of("app", "web")).list()
+                    .getItems().stream().filter(p -> "canary".equals(p.getMetadata().getLabels().get(DeploymentTarget.TRACK_LABEL))).count());
             exchange.sendResponseHeaders(200, -1);
             exchange.close();
         });
@@ -59,6 +69,42 @@ class CanarySmokeCheckTest {
 
         assertThat(k.state("web").step()).isEqualTo(CanaryStep.CANARY_RUNNING);
         assertThat(k.lines).anySatisfy(l -> assertThat(l).contains("smoke check http://127.0.0.1:").endsWith("/healthz answered 200"));
+    }
+
+    @Test
+    void withTheReplicasRouterNoCanaryPodIsInTheStableServiceWhileTheChecksRun() {
+        k.cluster.createApp("web", V1, 4);
+
+        k.deploy().deploy(withSmoke("/observe"));
+
+        assertThat(canaryPodsInStableServiceDuringCheck.get()).isZero();
+    }
+
+    @Test
+    void withTheReplicasRouterTheCheckedCanaryJoinsTheStableServiceBeforeTheStableSideGivesUpPods() {
+        k.cluster.createApp("web", V1, 4);
+
+        k.deploy().deploy(withSmoke("/healthz"));
+
+        var joined = k.cluster.client().pods().inNamespace(NS).withLabels(Map.of("app", "web", DeploymentTarget.TRACK_LABEL, "canary"))
+                .list().getItems();
+        assertThat(joined).hasSize(1);
+        assertThat(joined.get(0).getSpec().getContainers().get(0).getImage()).isEqualTo(V2);
+        assertThat(k.replicasOf("web")).isEqualTo(3);
+        assertThat(k.cluster.client().services().inNamespace(NS).withName("web-canary").get().getSpec().getSelector())
+                .doesNotContainKey("app");
+    }
+
+    @Test
+    void rollbackOfASmokeCheckedCanaryRemovesItsCanaryOnlyService() {
+        k.cluster.createApp("web", V1, 4);
+        k.deploy().deploy(withSmoke("/healthz"));
+
+        k.rollback().rollback(NS, "web", "done testing");
+
+        assertThat(k.cluster.client().services().inNamespace(NS).withName("web-canary").get()).isNull();
+        assertThat(k.deployment("web-canary")).isNull();
+        assertThat(k.replicasOf("web")).isEqualTo(4);
     }
 
     @Test

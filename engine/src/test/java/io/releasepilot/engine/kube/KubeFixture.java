@@ -44,6 +44,17 @@ final class KubeFixture implements AutoCloseable {
         return new CanaryDeploy(cluster.client(), store, ORIGIN, console, Lifecycle.DEFAULT);
     }
 
+    /** A deployCanary whose registry lookup answers from {@code digests} (tag reference → sha256:…). */
+    CanaryDeploy deployResolving(java.util.Map<String, String> digests) {
+        return deploy().withDigests(image -> {
+            String digest = digests.get(image);
+            if (digest == null) {
+                throw new io.releasepilot.engine.EnvironmentException("registry has no manifest for " + image);
+            }
+            return digest;
+        });
+    }
+
     CanaryPromote promote() {
         return new CanaryPromote(cluster.client(), store, ORIGIN, console, Lifecycle.DEFAULT);
     }

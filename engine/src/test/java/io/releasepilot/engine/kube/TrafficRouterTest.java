@@ -58,7 +58,7 @@ class TrafficRouterTest {
 
         CanaryResult result = k.deploy().deploy(canary(V2, 10, TrafficRouting.nginx));
 
-        Ingress canary = k.cluster.client().network().v1().ingresses().inNamespace(NS).withName("web-canary").get();
+        Ingress canary = k.cluster.client().network().v1().ingresses().inNamespace(NS).withName("web-web-canary").get();
         assertThat(canary.getMetadata().getAnnotations()).containsEntry("nginx.ingress.kubernetes.io/canary", "true")
                 .containsEntry("nginx.ingress.kubernetes.io/canary-weight", "10");
         assertThat(canary.getSpec().getRules().get(0).getHttp().getPaths().get(0).getBackend().getService().getName()).isEqualTo("web-canary");
@@ -70,6 +70,45 @@ class TrafficRouterTest {
     }
 
     @Test
+    void twoDeploymentsBehindOneIngressGetACanaryIngressEach() {
+        k.cluster.createApp("web", V1, 4);
+        k.cluster.createApp("api", V1, 4);
+        k.cluster.client().resource(new IngressBuilder().withNewMetadata().withName("shop").withNamespace(NS).endMetadata()
+                .withNewSpec().addNewRule().withHost("shop.example.com").withNewHttp()
+                .addNewPath().withPath("/").withPathType("Prefix").withNewBackend().withNewService().withName("web").withNewPort().withNumber(80)
+                .endPort().endService().endBackend().endPath()
+                .addNewPath().withPath("/api").withPathType("Prefix").withNewBackend().withNewService().withName("api").withNewPort().withNumber(80)
+                .endPort().endService().endBackend().endPath()
+                .endHttp().endRule().endSpec().build()).create();
+
+        k.deploy().deploy(canary(V2, 10, TrafficRouting.nginx));
+        k.deploy().deploy(new CanaryRequest(NS, "api", ContainerImage.parse("image", V2), null, 30, TrafficRouting.nginx, "INT", null,
+                Duration.ofSeconds(20), false, null));
+
+        var ingresses = k.cluster.client().network().v1().ingresses().inNamespace(NS);
+        assertThat(ingresses.withName("shop-web-canary").get().getMetadata().getAnnotations())
+                .containsEntry("nginx.ingress.kubernetes.io/canary-weight", "10");
+        assertThat(ingresses.withName("shop-api-canary").get().getMetadata().getAnnotations())
+                .containsEntry("nginx.ingress.kubernetes.io/canary-weight", "30");
+    }
+
+    @Test
+    void aCanaryIngressNamedByAnEarlierVersionIsReplacedOnTheNextDeploy() {
+        k.cluster.createApp("web", V1, 4);
+        ingress();
+        k.deploy().deploy(canary(V2, 10, TrafficRouting.nginx));
+        Ingress current = k.cluster.client().network().v1().ingresses().inNamespace(NS).withName("web-web-canary").get();
+        k.cluster.client().resource(new IngressBuilder(current).editMetadata().withName("web-canary").withResourceVersion(null)
+                .withUid(null).endMetadata().build()).create();
+
+        k.deploy().deploy(canary(V2, 40, null));
+
+        assertThat(k.cluster.client().network().v1().ingresses().inNamespace(NS).withName("web-canary").get()).isNull();
+        assertThat(k.cluster.client().network().v1().ingresses().inNamespace(NS).withName("web-web-canary").get().getMetadata()
+                .getAnnotations()).containsEntry("nginx.ingress.kubernetes.io/canary-weight", "40");
+    }
+
+    @Test
     void nginxPromoteRemovesTheCanaryIngressAndService() {
         k.cluster.createApp("web", V1, 4);
         ingress();
@@ -78,7 +117,7 @@ class TrafficRouterTest {
 
         k.promote().promote(KubeFixture.promoteIn("web", "INT"));
 
-        assertThat(k.cluster.client().network().v1().ingresses().inNamespace(NS).withName("web-canary").get()).isNull();
+        assertThat(k.cluster.client().network().v1().ingresses().inNamespace(NS).withName("web-web-canary").get()).isNull();
         assertThat(k.cluster.client().services().inNamespace(NS).withName("web-canary").get()).isNull();
         assertThat(k.imageOf("web")).isEqualTo(V2);
     }

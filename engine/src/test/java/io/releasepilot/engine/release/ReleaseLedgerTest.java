@@ -35,7 +35,7 @@ class ReleaseLedgerTest {
 
     @Test
     void theFirstEnvironmentHasNoGate() {
-        GateDecision decision = ledger.mayEnter(V1, "int");
+        GateDecision decision = ledger.mayEnter("web", V1, "int");
 
         assertThat(decision.allowed()).isTrue();
         assertThat(decision.reason()).contains("INT is the first environment");
@@ -45,10 +45,10 @@ class ReleaseLedgerTest {
     void aDigestMayNotSkipAnEnvironment() {
         promoted("web", "INT", V1, "1.0");
 
-        GateDecision decision = ledger.mayEnter(V1, "PROD");
+        GateDecision decision = ledger.mayEnter("web", V1, "PROD");
 
         assertThat(decision.allowed()).isFalse();
-        assertThat(decision.reason()).isEqualTo(V1 + " may not enter PROD: it was never promoted in UAT (lifecycle INT -> UAT -> PROD)");
+        assertThat(decision.reason()).isEqualTo(V1 + " may not enter PROD: sha256:" + "1".repeat(64) + " of web was never promoted in UAT (lifecycle INT -> UAT -> PROD)");
     }
 
     @Test
@@ -56,8 +56,8 @@ class ReleaseLedgerTest {
         promoted("web", "INT", V1, "1.0");
         promoted("web", "UAT", V1, "1.0");
 
-        GateDecision uat = ledger.mayEnter(V1, "UAT");
-        GateDecision prod = ledger.mayEnter(V1, "PROD");
+        GateDecision uat = ledger.mayEnter("web", V1, "UAT");
+        GateDecision prod = ledger.mayEnter("web", V1, "PROD");
 
         assertThat(uat.allowed()).isTrue();
         assertThat(prod.allowed()).isTrue();
@@ -68,19 +68,46 @@ class ReleaseLedgerTest {
     void anotherDigestOfTheSameServiceDoesNotOpenTheGate() {
         promoted("web", "INT", V1, "1.0");
 
-        assertThat(ledger.mayEnter(V2, "UAT").allowed()).isFalse();
+        assertThat(ledger.mayEnter("web", V2, "UAT").allowed()).isFalse();
+    }
+
+    @Test
+    void anotherServicesPromotionOfTheSameDigestDoesNotOpenTheGate() {
+        promoted("api", "INT", V1, "1.0");
+
+        GateDecision decision = ledger.mayEnter("web", V1, "UAT");
+
+        assertThat(decision.allowed()).isFalse();
+        assertThat(decision.reason()).contains("of web was never promoted in INT");
+    }
+
+    @Test
+    void theDigestOpensTheGateWhateverTagOrRegistryNameItWasPromotedUnder() {
+        promoted("web", "INT", "mirror.example.com/shop/web:1.0@sha256:" + "1".repeat(64), "1.0");
+
+        assertThat(ledger.mayEnter("web", V1, "UAT").allowed()).isTrue();
+    }
+
+    @Test
+    void aTagIsDeniedInAGatedEnvironmentEvenIfItWasPromotedBefore() {
+        promoted("web", "INT", "registry.example.com/shop/web:1.0", "1.0");
+
+        GateDecision decision = ledger.mayEnter("web", "registry.example.com/shop/web:1.0", "UAT");
+
+        assertThat(decision.allowed()).isFalse();
+        assertThat(decision.reason()).contains("is not pinned to a digest").contains("deploy by digest");
     }
 
     @Test
     void aFailedPromotionDoesNotOpenTheGate() {
         store.append(AuditEvent.builder(AuditAction.PROMOTED, "web").environment("INT").image(V1).outcome(Outcome.FAILED).build(), JENKINS);
 
-        assertThat(ledger.mayEnter(V1, "UAT").allowed()).isFalse();
+        assertThat(ledger.mayEnter("web", V1, "UAT").allowed()).isFalse();
     }
 
     @Test
     void anEnvironmentOutsideTheLifecycleIsInvalidInput() {
-        assertThatThrownBy(() -> ledger.mayEnter(V1, "STAGING"))
+        assertThatThrownBy(() -> ledger.mayEnter("web", V1, "STAGING"))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessage("invalid environment: 'STAGING' (expected one of the lifecycle's environments INT, UAT, PROD)");
     }
