@@ -144,8 +144,12 @@ abstract class ActStepExecution<R> extends StepExecution {
         if (stopBeforeStart != null) {
             started.stop(reason(stopBeforeStart));
         }
+        TaskListener listener = listenerOf(context);
         started.completion().whenComplete((result, failure) -> {
             end();
+            if (listener != null) {
+                AuditTrail.seal(listener, step);
+            }
             Throwable stopped;
             synchronized (this) {
                 stopped = stopCause;
@@ -156,6 +160,14 @@ abstract class ActStepExecution<R> extends StepExecution {
                 context.onFailure(stopped != null ? stopped : StepFailures.forBuild(step, failure));
             }
         });
+    }
+
+    private static TaskListener listenerOf(StepContext context) {
+        try {
+            return context.get(TaskListener.class);
+        } catch (IOException | InterruptedException e) {
+            return null;
+        }
     }
 
     /** Runs {@code action} when the act ends (or fails to start): closes what the act used. */

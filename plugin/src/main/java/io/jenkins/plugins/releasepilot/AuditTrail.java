@@ -4,6 +4,8 @@ import com.cloudbees.plugins.credentials.common.StandardCredentials;
 import com.cloudbees.plugins.credentials.common.StandardUsernamePasswordCredentials;
 import hudson.init.Terminator;
 import io.releasepilot.engine.InvalidInputException;
+import hudson.model.TaskListener;
+import io.releasepilot.engine.audit.AuditHead;
 import io.releasepilot.engine.audit.AuditStore;
 import io.releasepilot.engine.audit.AuditStores;
 import io.releasepilot.engine.audit.CheckpointSigner;
@@ -52,6 +54,23 @@ public final class AuditTrail {
             opened.add(current);
         }
         return current;
+    }
+
+    /**
+     * Ends an act sealed, as the CLI's acts end: a checkpoint signed over the newest record (when a
+     * signing key is configured), and its head printed to the build console, so the build log keeps
+     * a witness outside the store ({@code release-pilot audit verify --expect-head SEQ:HASH}). A seal
+     * that fails does not change how the act ended; the console says why.
+     */
+    static void seal(TaskListener listener, String step) {
+        try {
+            AuditHead head = get().store().seal();
+            listener.getLogger().println("[" + step + "] audit head: " + head.text()
+                    + (head.signed() ? " (signed by key " + head.keyId() + ")" : " (no signing key configured: not covered by a signature)"));
+        } catch (IOException | RuntimeException e) {
+            LOGGER.log(Level.WARNING, "cannot seal the audit trail after " + step, e);
+            listener.getLogger().println("[" + step + "] the audit trail could not be sealed: " + e.getMessage());
+        }
     }
 
     /** Forgets the current store, so the next act opens one from the configuration as it is now. */

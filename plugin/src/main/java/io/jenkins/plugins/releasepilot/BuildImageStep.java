@@ -190,8 +190,13 @@ public class BuildImageStep extends Step {
         @Override
         protected String run() throws Exception {
             StepContext ctx = getContext();
-            return step.buildOnAgent(ctx.get(Run.class), ctx.get(FilePath.class), ctx.get(EnvVars.class), ctx.get(Launcher.class),
-                    ctx.get(TaskListener.class));
+            TaskListener listener = ctx.get(TaskListener.class);
+            try {
+                return step.buildOnAgent(ctx.get(Run.class), ctx.get(FilePath.class), ctx.get(EnvVars.class), ctx.get(Launcher.class),
+                        listener);
+            } finally {
+                AuditTrail.seal(listener, DescriptorImpl.NAME);
+            }
         }
     }
 

@@ -88,6 +88,7 @@ public abstract class ReleaseBuilder<S extends Step> extends Builder implements 
             }
             throw e;
         } finally {
+            AuditTrail.seal(listener, name());
             showOnReleasePage(run);
         }
         if (result == null) {
