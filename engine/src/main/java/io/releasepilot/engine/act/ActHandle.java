@@ -1,7 +1,10 @@
 package io.releasepilot.engine.act;
 
+import io.releasepilot.engine.EnvironmentException;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 
 /**
  * A long act (deployCanary, promote, rollback, rollbackOnAlert, an RDS snapshot wait) that a host
@@ -31,9 +34,29 @@ public interface ActHandle<R> {
 
     /**
      * Waits for the act on the calling thread (the CLI does this). An interrupt stops the act
-     * ({@link #stop} with reason "interrupted") and is rethrown.
+     * ({@link #stop} with reason "interrupted") and is rethrown; a failure is thrown as the act's
+     * own exception.
      */
-    R await() throws InterruptedException;
+    default R await() throws InterruptedException {
+        try {
+            return completion().get();
+        } catch (InterruptedException e) {
+            stop("interrupted");
+            throw e;
+        } catch (ExecutionException e) {
+            Throwable cause = e;
+            while ((cause instanceof ExecutionException || cause instanceof CompletionException) && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw new EnvironmentException(status() + ": " + cause.getMessage(), cause);
+        }
+    }
 
     /**
      * Stops the act and leaves a consistent, recorded state: a CANCELLED record, the lease released.

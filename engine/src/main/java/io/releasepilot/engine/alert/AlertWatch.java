@@ -29,7 +29,6 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -592,22 +591,6 @@ public final class AlertWatch {
         @Override
         public CompletableFuture<WatchReport> completion() {
             return completion;
-        }
-
-        @Override
-        public WatchReport await() throws InterruptedException {
-            try {
-                return completion.get();
-            } catch (InterruptedException e) {
-                stop("interrupted");
-                throw e;
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                if (cause instanceof RuntimeException r) {
-                    throw r;
-                }
-                throw new EnvironmentException("rollbackOnAlert on " + target.describe() + " failed: " + cause.getMessage(), cause);
-            }
         }
 
         /**

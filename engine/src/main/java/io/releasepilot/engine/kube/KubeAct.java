@@ -197,25 +197,6 @@ final class KubeAct<R> implements ActHandle<R> {
     }
 
     @Override
-    public R await() throws InterruptedException {
-        try {
-            return completion.get();
-        } catch (InterruptedException e) {
-            stop("interrupted");
-            throw e;
-        } catch (ExecutionException e) {
-            Throwable cause = unwrap(e);
-            if (cause instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            if (cause instanceof Error error) {
-                throw error;
-            }
-            throw new IllegalStateException(act + " of " + label + " failed", cause);
-        }
-    }
-
-    @Override
     public void stop(String reason) {
         abort(new ActCancelledException(act + " of " + label + " was stopped (" + reason + "); run " + runId
                 + " recorded it as CANCELLED and released the Deployment"));

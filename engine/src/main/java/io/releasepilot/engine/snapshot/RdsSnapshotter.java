@@ -26,7 +26,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -410,11 +409,6 @@ public final class RdsSnapshotter implements AutoCloseable {
             return completion;
         }
 
-        @Override
-        public SnapshotResult await() throws InterruptedException {
-            return Wait.await(completion, this::stop);
-        }
-
         /**
          * Stops waiting; RDS goes on creating the snapshot. Recorded as CANCELLED, and the run is
          * left WAITING, so the same run id started again waits for the same snapshot.
@@ -435,20 +429,6 @@ public final class RdsSnapshotter implements AutoCloseable {
                 cancelled.addSuppressed(e);
             }
             completion.completeExceptionally(cancelled);
-        }
-
-        static <R> R await(CompletableFuture<R> completion, java.util.function.Consumer<String> stop) throws InterruptedException {
-            try {
-                return completion.get();
-            } catch (InterruptedException e) {
-                stop.accept("interrupted");
-                throw e;
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException r) {
-                    throw r;
-                }
-                throw new EnvironmentException(e.getCause().getMessage(), e.getCause());
-            }
         }
 
         /** A handle for what is already decided: a dry run. */
@@ -473,11 +453,6 @@ public final class RdsSnapshotter implements AutoCloseable {
         @Override
         public String status() {
             return "dbSnapshot: " + what;
-        }
-
-        @Override
-        public SnapshotResult await() throws InterruptedException {
-            return Wait.await(completion, reason -> { });
         }
 
         @Override
