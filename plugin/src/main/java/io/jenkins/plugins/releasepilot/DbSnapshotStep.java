@@ -58,6 +58,11 @@ public class DbSnapshotStep extends Step {
     private String environment;
     private String release;
     private boolean dryRun;
+    private String instance;
+    private String cluster;
+    private String region;
+    private String awsCredentialsId;
+    private String endpoint;
 
     @DataBoundConstructor
     public DbSnapshotStep(String engine) {
@@ -178,8 +183,61 @@ public class DbSnapshotStep extends Step {
         this.dryRun = dryRun;
     }
 
+    public String getInstance() {
+        return instance;
+    }
+
+    /** rds: the DB instance to snapshot (or {@link #setCluster cluster}). */
+    @DataBoundSetter
+    public void setInstance(String instance) {
+        this.instance = Util.fixEmpty(instance);
+    }
+
+    public String getCluster() {
+        return cluster;
+    }
+
+    /** rds: the Aurora DB cluster to snapshot (or {@link #setInstance instance}). */
+    @DataBoundSetter
+    public void setCluster(String cluster) {
+        this.cluster = Util.fixEmpty(cluster);
+    }
+
+    public String getRegion() {
+        return region;
+    }
+
+    @DataBoundSetter
+    public void setRegion(String region) {
+        this.region = Util.fixEmpty(region);
+    }
+
+    public String getAwsCredentialsId() {
+        return awsCredentialsId;
+    }
+
+    /** rds: username/password credentials holding the access key id and the secret access key; none: the SDK's default chain on the controller. */
+    @DataBoundSetter
+    public void setAwsCredentialsId(String awsCredentialsId) {
+        this.awsCredentialsId = Util.fixEmpty(awsCredentialsId);
+    }
+
+    public String getEndpoint() {
+        return endpoint;
+    }
+
+    /** rds: where RDS calls go instead of AWS (a stand-in such as LocalStack or a test's simulation). */
+    @DataBoundSetter
+    public void setEndpoint(String endpoint) {
+        this.endpoint = Util.fixEmpty(endpoint);
+    }
+
     @Override
-    public StepExecution start(StepContext context) {
+    public StepExecution start(StepContext context) throws Exception {
+        // An RDS snapshot is a wait on AWS, so it is an engine act that survives a restart; a bad engine name is reported by postgresRequest.
+        if ("rds".equalsIgnoreCase(engine == null ? "" : engine.strip())) {
+            return new RdsSnapshotExecution(this, context);
+        }
         return new PostgresExecution(this, context);
     }
 
@@ -216,7 +274,7 @@ public class DbSnapshotStep extends Step {
 
     PostgresSnapshotRequest postgresRequest(Run<?, ?> run, FilePath workspace) throws CredentialLookupException {
         if (SnapshotEngine.parse(engine) != SnapshotEngine.POSTGRES) {
-            throw new InvalidInputException("engine", engine, "postgres (rds snapshots are not offered by this version of the plugin)");
+            throw new InvalidInputException("engine", engine, "postgres or rds");
         }
         require(host, "host", PostgresSnapshotRequest.HOST_FORM);
         require(database, "database", PostgresSnapshotRequest.DATABASE_FORM);
@@ -242,7 +300,7 @@ public class DbSnapshotStep extends Step {
     }
 
     /** The service named, else the database's name in service form (lower case, '_' as '-'). */
-    private String serviceFor(String sourceName) {
+    String serviceFor(String sourceName) {
         if (service != null) {
             return service;
         }
@@ -250,7 +308,7 @@ public class DbSnapshotStep extends Step {
         try {
             return Names.service(derived);
         } catch (InvalidInputException notAServiceName) {
-            throw new InvalidInputException("service", null, Names.SERVICE_FORM + "; required because the database name '" + sourceName
+            throw new InvalidInputException("service", null, Names.SERVICE_FORM + "; required because the database or RDS identifier '" + sourceName
                     + "' is not a service name");
         }
     }
@@ -285,6 +343,11 @@ public class DbSnapshotStep extends Step {
         @POST
         public ListBoxModel doFillCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String credentialsId) {
             return CredentialItems.forItem(item, credentialsId, CredentialKind.USERNAME_PASSWORD);
+        }
+
+        @POST
+        public ListBoxModel doFillAwsCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String awsCredentialsId) {
+            return CredentialItems.forItem(item, awsCredentialsId, CredentialKind.USERNAME_PASSWORD);
         }
     }
 }
