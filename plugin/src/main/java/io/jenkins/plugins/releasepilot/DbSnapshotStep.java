@@ -2,6 +2,7 @@ package io.jenkins.plugins.releasepilot;
 
 import com.cloudbees.plugins.credentials.common.StandardUsernamePasswordCredentials;
 import edu.umd.cs.findbugs.annotations.NonNull;
+import hudson.AbortException;
 import hudson.EnvVars;
 import hudson.Extension;
 import hudson.FilePath;
@@ -256,6 +257,9 @@ public class DbSnapshotStep extends Step {
             StepContext ctx = getContext();
             Run<?, ?> run = ctx.get(Run.class);
             FilePath workspace = ctx.get(FilePath.class);
+            if (workspace == null) {
+                throw new AbortException("[" + DescriptorImpl.NAME + "] engine: 'postgres' runs pg_dump on an agent: call it inside node { }");
+            }
             // The default dump name derives from the run id, so the same step of the same build names the same dump.
             RunId runId = new RunId(BuildOrigin.url(run) + "#" + ctx.get(FlowNode.class).getId());
             AgentProcessLauncher launcher = new AgentProcessLauncher(ctx.get(Launcher.class), workspace, ctx.get(EnvVars.class));
@@ -326,7 +330,8 @@ public class DbSnapshotStep extends Step {
 
         @Override
         public Set<? extends Class<?>> getRequiredContext() {
-            return Set.of(Run.class, FilePath.class, Launcher.class, EnvVars.class, TaskListener.class, FlowNode.class);
+            // No FilePath: an RDS snapshot uses no agent and may wait an hour, so it runs outside node {}; postgres checks for one.
+            return Set.of(Run.class, EnvVars.class, TaskListener.class, FlowNode.class);
         }
 
         @Override

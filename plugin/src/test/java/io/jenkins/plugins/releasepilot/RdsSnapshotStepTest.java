@@ -52,12 +52,11 @@ public class RdsSnapshotStepTest {
     }
 
     private static String snapshotScript(String instance, String snapshotId, String credentialsId) {
-        return "node {\n"
-                + "  def id = dbSnapshot engine: 'rds', instance: '" + instance + "', region: '" + SimulatedRds.REGION + "', "
+        // outside node {}: an RDS snapshot holds no executor while it waits
+        return "def id = dbSnapshot engine: 'rds', instance: '" + instance + "', region: '" + SimulatedRds.REGION + "', "
                 + "awsCredentialsId: '" + credentialsId + "', endpoint: '" + rds.endpoint() + "', snapshotId: '" + snapshotId + "', "
                 + "service: 'orders', environment: 'PROD', release: '1.4.2'\n"
-                + "  echo \"snapshot: ${id}\"\n"
-                + "}\n";
+                + "echo \"snapshot: ${id}\"\n";
     }
 
     /** The instance exists and is available; the snapshot is created, then reported creating until it is available. */
@@ -128,5 +127,18 @@ public class RdsSnapshotStepTest {
         // Then the message names the parameter, the id, what it is and what was expected, and RDS was never asked to snapshot
         j.assertLogContains("awsCredentialsId: credentials 'aws-token' are secret text; expected username with password", build);
         assertThat(bodiesOf("CreateDBSnapshot", "payments-before-migration")).isEmpty();
+    }
+
+    @Test
+    public void aPostgresSnapshotOutsideNodeFailsSayingItNeedsAnAgent() throws Exception {
+        // Given a postgres snapshot written outside node {} (the step does not require one, so that rds holds no executor)
+        WorkflowJob job = Fixtures.sandboxedJob(j, "postgres-no-node",
+                "dbSnapshot engine: 'postgres', host: '127.0.0.1', database: 'shop', credentialsId: 'aws-keys', outputDir: 'backups'\n");
+
+        // When it runs
+        WorkflowRun build = j.assertBuildStatus(Result.FAILURE, job.scheduleBuild2(0));
+
+        // Then it says where it must be called instead of failing on a missing workspace
+        j.assertLogContains("[dbSnapshot] engine: 'postgres' runs pg_dump on an agent: call it inside node { }", build);
     }
 }
