@@ -28,7 +28,7 @@ import org.jenkinsci.plugins.plaincredentials.StringCredentials;
  * still running keep the one they started with (closing it under them would lose their records),
  * and every store opened is closed when Jenkins shuts down.
  */
-final class AuditTrail {
+public final class AuditTrail {
 
     private static final Logger LOGGER = Logger.getLogger(AuditTrail.class.getName());
     private static final AuditTrail INSTANCE = new AuditTrail();
