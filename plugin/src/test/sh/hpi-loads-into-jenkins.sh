@@ -6,7 +6,8 @@
 #   2. the global configuration page renders the plugin's section;
 #   3. a sandboxed Pipeline runs dbSnapshot (a dry run: the agent launcher, the credentials lookup,
 #      the bundled SQLite driver and Flyway opening the default audit store) and a step given bad input
-#      fails with the engine's sentence, not a class-loading error.
+#      fails with the engine's sentence, not a class-loading error;
+#   4. rollbackOnAlert with a block resolves through its global variable's Groovy class.
 # Usage (from the repository root, after `../shared/jenkins/mvn -Pjenkins -DskipTests package`):
 #   bash plugin/src/test/sh/hpi-loads-into-jenkins.sh
 set -euo pipefail
@@ -63,5 +64,17 @@ result=$(job badinput "node { buildImage tags: ['Not A Tag'] }")
 log=$(api "${url}job/badinput/1/consoleText")
 [ "$result" = FAILURE ] || fail "buildImage with a bad tag ended $result"
 grep -q "invalid tag: 'Not A Tag'" <<<"$log" || { echo "$log" >&2; fail "buildImage did not fail with the engine's message"; }
+
+# rollbackOnAlert's block form is a global variable whose Groovy class Pipeline compiles from the
+# plugin's jar: reaching the step's own validation (the window, checked before the body runs) shows
+# that the class loaded through the allowlist and that the call with a block went to the step.
+result=$(job guarded "rollbackOnAlert(namespace: 'shop', deployment: 'web', prometheusUrl: 'http://127.0.0.1:9', alerts: ['HighErrorRate'], window: 'soon') { echo 'guarded body ran' }")
+log=$(api "${url}job/guarded/1/consoleText")
+[ "$result" = FAILURE ] || { echo "$log" >&2; fail "rollbackOnAlert with a block and a bad window ended $result"; }
+grep -q "\[rollbackOnAlert\] invalid window: 'soon'" <<<"$log" || { echo "$log" >&2; fail "rollbackOnAlert with a block did not reach the step"; }
+if grep -q "guarded body ran" <<<"$log"; then fail "the guarded body ran although the watch was refused"; fi
+if grep -n "Preventing .*RollbackOnAlertDsl.groovy" "$DIR/jenkins.log"; then fail "Pipeline refused the plugin's Groovy class"; fi
+echo "ok: rollbackOnAlert(...) { body } reaches the guard step in a sandboxed Pipeline"
+
 if grep -nE "NoClassDefFoundError|ClassNotFoundException|LinkageError" "$DIR/jenkins.log"; then fail "class loading errors in the log"; fi
 echo "ok: bad input fails with the engine's sentence"

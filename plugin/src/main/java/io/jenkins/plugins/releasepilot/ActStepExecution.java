@@ -58,6 +58,11 @@ abstract class ActStepExecution<R> extends StepExecution {
         this.runId = BuildOrigin.url(context.get(Run.class)) + "#" + context.get(FlowNode.class).getId();
     }
 
+    /** For an act that needs no Kubernetes (an RDS snapshot): {@link Session#kubernetes()} is not offered. */
+    protected ActStepExecution(StepContext context, String step) throws IOException, InterruptedException {
+        this(context, step, null);
+    }
+
     /** Starts the engine act. Runs on a background thread; validation, lease and the first record happen inside. */
     protected abstract ActHandle<R> begin(Session session) throws Exception;
 
@@ -85,6 +90,9 @@ abstract class ActStepExecution<R> extends StepExecution {
 
         /** A Kubernetes client for the act, shared with other acts of the same login, given back when the act ends. */
         io.fabric8.kubernetes.client.KubernetesClient kubernetes() throws IOException, InterruptedException {
+            if (access == null) {
+                throw new IllegalStateException(step + " was made without Kubernetes access");
+            }
             SharedClients.Lease lease = access.connect(run, workspace, environment);
             onEnd(lease::close);
             return lease.client();

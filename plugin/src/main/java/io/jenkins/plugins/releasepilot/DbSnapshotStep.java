@@ -2,6 +2,7 @@ package io.jenkins.plugins.releasepilot;
 
 import com.cloudbees.plugins.credentials.common.StandardUsernamePasswordCredentials;
 import edu.umd.cs.findbugs.annotations.NonNull;
+import hudson.AbortException;
 import hudson.EnvVars;
 import hudson.Extension;
 import hudson.FilePath;
@@ -59,6 +60,11 @@ public class DbSnapshotStep extends Step {
     private String environment;
     private String release;
     private boolean dryRun;
+    private String instance;
+    private String cluster;
+    private String region;
+    private String awsCredentialsId;
+    private String endpoint;
 
     @DataBoundConstructor
     public DbSnapshotStep(String engine) {
@@ -179,8 +185,61 @@ public class DbSnapshotStep extends Step {
         this.dryRun = dryRun;
     }
 
+    public String getInstance() {
+        return instance;
+    }
+
+    /** rds: the DB instance to snapshot (or {@link #setCluster cluster}). */
+    @DataBoundSetter
+    public void setInstance(String instance) {
+        this.instance = Util.fixEmpty(instance);
+    }
+
+    public String getCluster() {
+        return cluster;
+    }
+
+    /** rds: the Aurora DB cluster to snapshot (or {@link #setInstance instance}). */
+    @DataBoundSetter
+    public void setCluster(String cluster) {
+        this.cluster = Util.fixEmpty(cluster);
+    }
+
+    public String getRegion() {
+        return region;
+    }
+
+    @DataBoundSetter
+    public void setRegion(String region) {
+        this.region = Util.fixEmpty(region);
+    }
+
+    public String getAwsCredentialsId() {
+        return awsCredentialsId;
+    }
+
+    /** rds: username/password credentials holding the access key id and the secret access key; none: the SDK's default chain on the controller. */
+    @DataBoundSetter
+    public void setAwsCredentialsId(String awsCredentialsId) {
+        this.awsCredentialsId = Util.fixEmpty(awsCredentialsId);
+    }
+
+    public String getEndpoint() {
+        return endpoint;
+    }
+
+    /** rds: where RDS calls go instead of AWS (a stand-in such as LocalStack or a test's simulation). */
+    @DataBoundSetter
+    public void setEndpoint(String endpoint) {
+        this.endpoint = Util.fixEmpty(endpoint);
+    }
+
     @Override
-    public StepExecution start(StepContext context) {
+    public StepExecution start(StepContext context) throws Exception {
+        // An RDS snapshot is a wait on AWS, so it is an engine act that survives a restart; a bad engine name is reported by postgresRequest.
+        if ("rds".equalsIgnoreCase(engine == null ? "" : engine.strip())) {
+            return new RdsSnapshotExecution(this, context);
+        }
         return new PostgresExecution(this, context);
     }
 
@@ -198,10 +257,18 @@ public class DbSnapshotStep extends Step {
         protected String run() throws Exception {
             StepContext ctx = getContext();
             Run<?, ?> run = ctx.get(Run.class);
+            FilePath workspace = ctx.get(FilePath.class);
+            if (workspace == null) {
+                throw new AbortException("[" + DescriptorImpl.NAME + "] engine: 'postgres' runs pg_dump on an agent: call it inside node { }");
+            }
             // The default dump name derives from the run id, so the same step of the same build names the same dump.
             RunId runId = new RunId(BuildOrigin.url(run) + "#" + ctx.get(FlowNode.class).getId());
-            return step.snapshotOnAgent(run, runId, ctx.get(FilePath.class), ctx.get(EnvVars.class), ctx.get(Launcher.class),
-                    ctx.get(TaskListener.class));
+            TaskListener listener = ctx.get(TaskListener.class);
+            try {
+                return step.snapshotOnAgent(run, runId, workspace, ctx.get(EnvVars.class), ctx.get(Launcher.class), listener);
+            } finally {
+                AuditTrail.seal(listener, DescriptorImpl.NAME);
+            }
         }
     }
 
@@ -223,7 +290,7 @@ public class DbSnapshotStep extends Step {
 
     PostgresSnapshotRequest postgresRequest(Run<?, ?> run, FilePath workspace) throws CredentialLookupException {
         if (SnapshotEngine.parse(engine) != SnapshotEngine.POSTGRES) {
-            throw new InvalidInputException("engine", engine, "postgres (rds snapshots are not offered by this version of the plugin)");
+            throw new InvalidInputException("engine", engine, "postgres or rds");
         }
         require(host, "host", PostgresSnapshotRequest.HOST_FORM);
         require(database, "database", PostgresSnapshotRequest.DATABASE_FORM);
@@ -249,7 +316,7 @@ public class DbSnapshotStep extends Step {
     }
 
     /** The service named, else the database's name in service form (lower case, '_' as '-'). */
-    private String serviceFor(String sourceName) {
+    String serviceFor(String sourceName) {
         if (service != null) {
             return service;
         }
@@ -257,7 +324,7 @@ public class DbSnapshotStep extends Step {
         try {
             return Names.service(derived);
         } catch (InvalidInputException notAServiceName) {
-            throw new InvalidInputException("service", null, Names.SERVICE_FORM + "; required because the database name '" + sourceName
+            throw new InvalidInputException("service", null, Names.SERVICE_FORM + "; required because the database or RDS identifier '" + sourceName
                     + "' is not a service name");
         }
     }
@@ -275,7 +342,8 @@ public class DbSnapshotStep extends Step {
 
         @Override
         public Set<? extends Class<?>> getRequiredContext() {
-            return Set.of(Run.class, FilePath.class, Launcher.class, EnvVars.class, TaskListener.class, FlowNode.class);
+            // No FilePath: an RDS snapshot uses no agent and may wait an hour, so it runs outside node {}; postgres checks for one.
+            return Set.of(Run.class, EnvVars.class, TaskListener.class, FlowNode.class);
         }
 
         @Override
@@ -312,6 +380,11 @@ public class DbSnapshotStep extends Step {
         @POST
         public FormValidation doCheckTimeout(@AncestorInPath Item item, @QueryParameter String value) {
             return FormChecks.check(item, value, text -> Durations.parsePositive("timeout", text));
+        }
+
+        @POST
+        public ListBoxModel doFillAwsCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String awsCredentialsId) {
+            return CredentialItems.forItem(item, awsCredentialsId, CredentialKind.USERNAME_PASSWORD);
         }
     }
 }

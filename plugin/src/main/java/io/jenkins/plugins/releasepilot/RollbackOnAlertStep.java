@@ -54,8 +54,8 @@ import org.kohsuke.stapler.verb.POST;
  * {@code rollbackOnAlert namespace: 'prod', deployment: 'web', alerts: ['HighErrorRate'], window: '10m'}
  * watches Prometheus or Alertmanager (or a PromQL query against a threshold) and rolls the canary
  * back by itself when a selected alert fires, failing the build with the alert's name, labels and
- * since when it fired. {@link Guarded} ({@code rollbackOnAlertGuard(...) { sh './load-test.sh' }})
- * guards a block: an alert during the body rolls back and stops the body; the body ending ends the watch.
+ * since when it fired. {@link Guarded} ({@code rollbackOnAlert(...) { sh './load-test.sh' }}, which
+ * {@link RollbackOnAlertVariable} sends to {@code rollbackOnAlertGuard}) guards a block: an alert during the body rolls back and stops the body; the body ending ends the watch.
  * The window and counts are recorded by the engine, so a controller restart continues the same watch.
  */
 public class RollbackOnAlertStep extends KubernetesStep {
@@ -473,7 +473,7 @@ public class RollbackOnAlertStep extends KubernetesStep {
     /**
      * The block form, {@code rollbackOnAlertGuard(...) { sh './load-test.sh' }}: Pipeline has no
      * step whose block is optional, so guarding a block is a step of its own with the same
-     * parameters.
+     * parameters; scripts reach it as {@code rollbackOnAlert(...) { ... }} through {@link RollbackOnAlertVariable}.
      */
     public static class Guarded extends RollbackOnAlertStep {
 

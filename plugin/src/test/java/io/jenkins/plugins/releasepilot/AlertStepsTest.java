@@ -78,11 +78,11 @@ public class AlertStepsTest {
 
     @Test
     public void anAlertDuringTheGuardedBlockRollsBackStopsTheBodyAndFailsNamingTheAlert() throws Exception {
-        // Given a canary of web and a block guarded by rollbackOnAlert, running
+        // Given a canary of web and a block guarded by rollbackOnAlert (the block form of the step's own name), running
         cluster.createApp("web", KubernetesStepsTest.V1, 4);
         WorkflowJob job = Fixtures.sandboxedJob(j, "guarded",
                 "deployCanary namespace: 'shop', deployment: 'web', image: '" + KubernetesStepsTest.V2 + "', weight: 25, " + access() + "\n"
-                + "rollbackOnAlertGuard(" + watch("web") + ", window: '3m') {\n"
+                + "rollbackOnAlert(" + watch("web") + ", window: '3m') {\n"
                 + "  echo 'load test running'\n"
                 + "  sleep 170\n"
                 + "  echo 'load test finished'\n"
