@@ -243,6 +243,9 @@ class DashboardBrowserTest {
                     .isEqualTo("why " + hostile);
             assertThat(js("return Array.from(document.querySelectorAll('#feed .reason')).map(e => e.textContent)"))
                     .asList().contains("reason " + hostile, "why " + hostile);
+            assertThat(js("return Array.from(document.querySelectorAll('#feed a.origin')).map(a => a.getAttribute('href'))"))
+                    .as("feed rows link to the build that did the act").asList()
+                    .contains("https://jenkins.example.com/job/" + hostile);
             assertThat(js("return Array.from(document.querySelectorAll('#history-body td.text')).map(e => e.textContent)"))
                     .asList().contains("canary " + hostile, "reason " + hostile);
             assertThat(js("return document.querySelector('td[data-environment=INT] .digest').title")).isEqualTo("image " + hostile);

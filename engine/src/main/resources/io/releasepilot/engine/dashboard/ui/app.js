@@ -284,7 +284,7 @@
     if (r.environment) li.append(el('span', null, 'in ' + r.environment));
     if (r.release) li.append(el('bdi', 'text', r.release));
     const by = el('span', 'muted', 'by ');
-    by.append(el('bdi', 'actor', r.actor));
+    by.append(el('bdi', 'actor', r.actor), document.createTextNode(' · '), originNode(r.origin));
     li.append(by);
     if (r.reason) li.append(el('bdi', 'reason', r.reason));
     return li;
