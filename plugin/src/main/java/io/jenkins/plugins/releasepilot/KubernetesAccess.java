@@ -55,6 +55,11 @@ final class KubernetesAccess implements Serializable {
         this.caCertificate = caCertificate;
     }
 
+    /** Whether the login comes from Jenkins credentials (and so can be used again from the controller, outside the build). */
+    boolean fromCredentials() {
+        return kubeconfigCredentialsId != null || serverUrl != null;
+    }
+
     /** Checks the combination before anything is contacted. */
     void validate() {
         if (kubeconfigCredentialsId != null && (serverUrl != null || tokenCredentialsId != null)) {
@@ -130,7 +135,12 @@ final class KubernetesAccess implements Serializable {
             login = found.kubeconfig() != null ? found.kubeconfig() : found.server() + "\n" + found.token() + "\n" + found.caCertificate();
         }
         try {
-            return SharedClients.acquire(fingerprint(login), config);
+            SharedClients.Lease lease = SharedClients.acquire(fingerprint(login), config);
+            if (fromCredentials()) {
+                // the build's Release page buttons reach this cluster the same way
+                run.replaceAction(new ClusterAccessAction(this));
+            }
+            return lease;
         } catch (KubernetesClientException | IllegalArgumentException e) {
             throw new EnvironmentException("cannot make a Kubernetes client from " + source + ": " + e.getMessage(), e);
         }

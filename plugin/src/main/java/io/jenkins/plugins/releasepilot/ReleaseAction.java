@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.releasepilot.engine.EnvironmentException;
 import io.releasepilot.engine.ReleasePilotException;
 import io.releasepilot.engine.audit.AuditAction;
 import io.releasepilot.engine.audit.AuditEvent;
@@ -263,6 +264,18 @@ public class ReleaseAction implements RunAction2 {
         return HttpResponses.redirectToDot();
     }
 
+    private static void pressOn(KubernetesClient client, Press press, DeploymentRef target, Origin by, AuditStore store,
+                                ProgressListener progress) {
+        if (press == Press.PROMOTE) {
+            new CanaryPromote(client, store, by, progress, ReleasePilotConfiguration.get().lifecycle())
+                    .promote(new PromoteRequest(target.namespace(), target.name(), null, false, null,
+                            PromoteRequest.DEFAULT_TIMEOUT));
+        } else {
+            new CanaryRollback(client, store, by, progress).rollback(new RollbackRequest(target.namespace(), target.name(),
+                    null, "Roll back pressed by " + by.actor() + " on the Release page", CanaryRollback.DEFAULT_TIMEOUT));
+        }
+    }
+
     private void act(Press press, DeploymentRef target, Origin by, long seqBefore) {
         ProgressListener progress = line -> {
             pressStatus = line;
@@ -271,15 +284,22 @@ public class ReleaseAction implements RunAction2 {
         try {
             AuditStore store = AuditTrail.get().store();
             EngineClassLoading.call(ignored -> {
-                try (KubernetesClient client = new KubernetesClientBuilder().withConfig(Config.autoConfigure(null))
-                        .withHttpClientFactory(new JdkHttpClientFactory()).build()) {
-                    if (press == Press.PROMOTE) {
-                        new CanaryPromote(client, store, by, progress, ReleasePilotConfiguration.get().lifecycle())
-                                .promote(new PromoteRequest(target.namespace(), target.name(), null, false, null,
-                                        PromoteRequest.DEFAULT_TIMEOUT));
-                    } else {
-                        new CanaryRollback(client, store, by, progress).rollback(new RollbackRequest(target.namespace(), target.name(),
-                                null, "Roll back pressed by " + by.actor() + " on the Release page", CanaryRollback.DEFAULT_TIMEOUT));
+                ClusterAccessAction recorded = run.getAction(ClusterAccessAction.class);
+                if (recorded != null) {
+                    // The cluster and credentials the build's own steps used.
+                    try (SharedClients.Lease lease = recorded.access().connect(run, null, null)) {
+                        pressOn(lease.client(), press, target, by, store, progress);
+                    } catch (IOException e) {
+                        // a credential that is gone or of another kind: its message names the id
+                        throw new EnvironmentException("cannot reach the cluster the build used: " + e.getMessage(), e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new EnvironmentException("interrupted while connecting to the cluster the build used", e);
+                    }
+                } else {
+                    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(Config.autoConfigure(null))
+                            .withHttpClientFactory(new JdkHttpClientFactory()).build()) {
+                        pressOn(client, press, target, by, store, progress);
                     }
                 }
                 return null;

@@ -370,6 +370,33 @@ public class ReleasePagesTest {
     }
 
     @Test
+    public void promoteReachesTheClusterTheBuildDeployedToWithTheBuildsOwnCredentials() throws Exception {
+        // Given a build whose canary of "api" runs on another cluster, which its steps reached by server URL and a token credential
+        // (the controller's own kubeconfig names the first cluster, where there is no "api")
+        try (SimulatedCluster other = new SimulatedCluster("shop")) {
+            other.createApp("api", V1, 4);
+            Fixtures.addSecretText("other-cluster-token", "other-cluster-token-value");
+            FreeStyleBuild build = j.buildAndAssertSuccess(shop);
+            new CanaryDeploy(other.client(), store(), new Origin("alice", BuildOrigin.url(build)), ProgressListener.SILENT, Lifecycle.DEFAULT)
+                    .deploy(new CanaryRequest("shop", "api", ContainerImage.parse("image", V2), null, 25, TrafficRouting.replicas, "INT",
+                            null, Duration.ofSeconds(30), false, null));
+            build.replaceAction(new ClusterAccessAction(new KubernetesAccess(null, other.url(), "other-cluster-token", null)));
+            ReleaseAction.attach(build);
+
+            // When alice presses Promote on the build's Release page
+            JenkinsRule.WebClient alice = j.createWebClient().login("alice");
+            j.submit(alice.getPage(build, "release").getFormByName("promote"));
+
+            // Then the other cluster's stable Deployment runs V2, and the token is not in build.xml
+            await().atMost(Duration.ofSeconds(60)).until(() -> V2.equals(other.client().apps().deployments().inNamespace("shop")
+                    .withName("api").get().getSpec().getTemplate().getSpec().getContainers().get(0).getImage()));
+            build.save();
+            assertThat(java.nio.file.Files.readString(build.getRootDir().toPath().resolve("build.xml")))
+                    .contains("other-cluster-token").doesNotContain("other-cluster-token-value");
+        }
+    }
+
+    @Test
     public void rollBackByAUserWithDeployRemovesTheCanaryAndRecordsWhoPressed() throws Exception {
         // Given a build that started a canary of "api"
         FreeStyleBuild build = buildThatStartedACanary("api");
