@@ -66,23 +66,7 @@ class RollbackOnAlertCommandTest {
         // The quiet watches watch "api"; the firing one makes "web" with a canary of its own.
         cluster.createApp("api", V1, 1);
         kubeconfig = serverDir.resolve("kubeconfig");
-        Files.writeString(kubeconfig, """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: simulated
-                  cluster:
-                    server: %s
-                contexts:
-                - name: simulated
-                  context:
-                    cluster: simulated
-                    user: tester
-                current-context: simulated
-                users:
-                - name: tester
-                  user: {}
-                """.formatted(cluster.url()));
+        cluster.writeKubeconfig(kubeconfig, "shop");
     }
 
     @AfterAll

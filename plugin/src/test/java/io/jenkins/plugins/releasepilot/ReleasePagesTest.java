@@ -82,23 +82,7 @@ public class ReleasePagesTest {
                 .grant(Item.READ).onItems(other).to("carol"));
         cluster = new SimulatedCluster("shop");
         Path kubeconfig = tmp.newFile("kubeconfig").toPath();
-        Files.writeString(kubeconfig, """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: simulated
-                  cluster:
-                    server: %s
-                contexts:
-                - name: simulated
-                  context:
-                    cluster: simulated
-                    user: controller
-                current-context: simulated
-                users:
-                - name: controller
-                  user: {}
-                """.formatted(cluster.url()));
+        cluster.writeKubeconfig(kubeconfig, "shop");
         // The Release page's buttons act with the controller's own Kubernetes access: here, the simulated cluster.
         System.setProperty("kubeconfig", kubeconfig.toString());
         // Freestyle builds reach it as kubectl would on their agent: through KUBECONFIG.
